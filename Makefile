@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# naclscope: see README.md. Two commands matter: `make demo` and `make test`.
+# `make check` is the fast host-only loop.
+
+SHELL       := /bin/bash
+TOP         := $(CURDIR)
+BUILD       ?= $(TOP)/build
+HOST_CC     ?= gcc
+HOST_CFLAGS ?= -O2 -g -Wall -Wextra -Werror -std=gnu11
+export NACLSCOPE_CACHE
+
+.PHONY: all help deps check test demo kernel rootfs e2e unit shellcheck clean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "naclscope targets:"
+	@echo "  make demo    install what is missing, build everything, boot QEMU, run the main job"
+	@echo "  make test    every test (check + kernel + rootfs + QEMU end-to-end); CI runs this"
+	@echo "  make check   host-only tests (unit tests, script lint), under 2 minutes"
+	@echo "  make deps | kernel | rootfs | e2e | clean"
+
+all: kernel rootfs
+
+deps:
+	@scripts/deps
+
+# ---- host-only -------------------------------------------------------------
+
+UNIT_TESTS := $(BUILD)/host/test_stats
+
+$(BUILD)/host/test_stats: tests/unit/test_stats.c tools/lib/stats.c tools/lib/stats.h tools/lib/hist.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Itools/lib -o $@ tests/unit/test_stats.c tools/lib/stats.c -lcmocka -lm
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "[unit] $$(basename $$t)"; $$t; done
+
+SHELL_SCRIPTS := $(shell grep -lE '^\#!/(usr/bin/env bash|bin/(ba)?sh)' scripts/* tests/e2e/* .ci/run 2>/dev/null) \
+		 tests/e2e/guest-lib.sh scripts/lib.sh
+
+shellcheck:
+	@echo "[shellcheck] $(words $(SHELL_SCRIPTS)) scripts"
+	@shellcheck -x -P scripts -P tests/e2e $(SHELL_SCRIPTS)
+
+check: deps
+	@$(MAKE) --no-print-directory unit shellcheck
+	@echo "[check] all host-only checks passed"
+
+# ---- the riscv64 stack -----------------------------------------------------
+
+kernel: deps
+	@scripts/build-kernel > /dev/null
+
+rootfs: deps
+	@scripts/build-rootfs > /dev/null
+
+e2e: deps kernel rootfs
+	@tests/e2e/run
+
+test: deps
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory check && \
+	$(MAKE) --no-print-directory kernel rootfs && \
+	$(MAKE) --no-print-directory e2e && \
+	echo "[test] all tests passed in $$(( $$(date +%s) - start ))s"
+
+demo: deps kernel rootfs
+	@scripts/demo
+
+clean:
+	rm -rf $(BUILD)
