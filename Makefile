@@ -35,7 +35,7 @@ $(BUILD)/host/test_stats: tests/unit/test_stats.c tools/lib/stats.c tools/lib/st
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "[unit] $$(basename $$t)"; $$t; done
 
-SHELL_SCRIPTS := $(shell grep -lE '^\#!/(usr/bin/env bash|bin/(ba)?sh)' scripts/* tests/e2e/* .ci/run 2>/dev/null) \
+SHELL_SCRIPTS := $(shell grep -lE '^\#!/(usr/bin/env bash|bin/(ba)?sh)' scripts/* tests/*/* .ci/run 2>/dev/null) \
 		 tests/e2e/guest-lib.sh scripts/lib.sh
 
 shellcheck:
@@ -44,6 +44,7 @@ shellcheck:
 
 check: deps
 	@$(MAKE) --no-print-directory unit shellcheck
+	@tests/scripts/bad-input
 	@echo "[check] all host-only checks passed"
 
 # ---- the riscv64 stack -----------------------------------------------------

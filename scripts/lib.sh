@@ -50,8 +50,8 @@ need_space() {
 # (deb822 .sources and one-line .list files). NACLSCOPE_MIRROR overrides.
 ns_mirror() {
 	if [ -n "${NACLSCOPE_MIRROR:-}" ]; then echo "$NACLSCOPE_MIRROR"; return; fi
-	local f uri
-	for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+	local f uri etc=${NS_APT_ETC:-/etc/apt}
+	for f in "$etc"/sources.list.d/*.sources "$etc"/sources.list "$etc"/sources.list.d/*.list; do
 		[ -r "$f" ] || continue
 		case $f in
 		*.sources) uri=$(awk 'tolower($1)=="uris:" {for (i=2;i<=NF;i++) print $i}' "$f") ;;
@@ -60,7 +60,7 @@ ns_mirror() {
 		uri=$(printf '%s\n' "$uri" | grep -E '/debian/?$' | head -n1)
 		if [ -n "$uri" ]; then echo "${uri%/}"; return; fi
 	done
-	die "no Debian mirror found in /etc/apt sources: set NACLSCOPE_MIRROR=http://<mirror>/debian"
+	die "no Debian mirror found in $etc sources: set NACLSCOPE_MIRROR=http://<mirror>/debian"
 }
 
 NS_KEYRING=${NS_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
