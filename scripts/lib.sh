@@ -106,6 +106,6 @@ ns_apt_update() {
 	if ns_apt apt-get -q update > "$log" 2>&1 && ! grep -qE '^(E:|W: Failed|Err:)' "$log"; then
 		return 0
 	fi
-	grep -E '^(E:|W:|Err:)' "$log" | head -n 3 >&2
+	grep -E '^E:' "$log" | head -n 1 >&2
 	return 1
 }
