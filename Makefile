@@ -9,7 +9,7 @@ HOST_CC     ?= gcc
 HOST_CFLAGS ?= -O2 -g -Wall -Wextra -Werror -std=gnu11
 export NACLSCOPE_CACHE
 
-.PHONY: all help deps check test demo kernel rootfs e2e unit shellcheck clean
+.PHONY: all help deps check test demo kernel rootfs firmware firmware-test e2e unit shellcheck clean
 .DEFAULT_GOAL := help
 
 help:
@@ -17,7 +17,8 @@ help:
 	@echo "  make demo    install what is missing, build everything, boot QEMU, run the main job"
 	@echo "  make test    every test (check + kernel + rootfs + QEMU end-to-end); CI runs this"
 	@echo "  make check   host-only tests (unit tests, script lint), under 2 minutes"
-	@echo "  make deps | kernel | rootfs | e2e | clean"
+	@echo "  make firmware-test  OpenSBI NACL series: bare-metal payload on every feature subset"
+	@echo "  make deps | kernel | rootfs | firmware | e2e | clean"
 
 all: kernel rootfs
 
@@ -55,12 +56,24 @@ kernel: deps
 rootfs: deps
 	@scripts/build-rootfs > /dev/null
 
+firmware: deps
+	@scripts/build-firmware --variant plain > /dev/null
+	@scripts/build-firmware --variant nacl > /dev/null
+
+# The unpatched build must not offer NACL; the patched one passes every
+# check on each advertised subset (all, no autoswap, sync_csr+sync_sret,
+# sync_csr+sync_hfence, none).
+firmware-test: deps
+	@tests/firmware/run --variant plain
+	@set -e; for m in 0xf 0x7 0x5 0x3 0x0; do tests/firmware/run --features $$m; done
+
 e2e: deps kernel rootfs
 	@tests/e2e/run
 
 test: deps
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory check && \
+	$(MAKE) --no-print-directory firmware-test && \
 	$(MAKE) --no-print-directory kernel rootfs && \
 	$(MAKE) --no-print-directory e2e && \
 	echo "[test] all tests passed in $$(( $$(date +%s) - start ))s"
