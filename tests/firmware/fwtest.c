@@ -94,6 +94,10 @@ enum {
 #define csr_clear(c, v) \
 	__asm__ volatile("csrc " XSTR(c) ", %0" :: "rK"((ulong)(v)) : "memory")
 
+#ifndef FWTEST_NESTED
+#define FWTEST_NESTED			0
+#endif
+
 struct sbiret {
 	long error;
 	long value;
@@ -120,6 +124,10 @@ static ulong gstage[2048] __attribute__((aligned(16384)));
 static ulong guest_stack[512] __attribute__((aligned(16)));
 static struct guest_ctx ctx;
 static uint passed, failed;
+/* Filled by host_trap (start.S) when a trap hits a TRY() instruction */
+struct trap_catch {
+	ulong fixup, cause, tval;
+} trap_catch;
 
 static struct sbiret sbi_call(ulong ext, ulong fid, ulong a0, ulong a1,
 			      ulong a2)
@@ -747,6 +755,218 @@ static ulong fdt_ram_size(ulong fdt)
 	return 256UL << 20;
 }
 
+/*
+ * Nested L0 mode (built with -DFWTEST_NESTED=1): the payload runs in VS-mode as an L1 hypervisor would.
+ * Its H-CSR and VS-CSR accesses trap to the firmware, which emulates
+ * them against a virtual H-state; its own S-CSRs are the real VS-CSRs.
+ */
+#define CSR_SSCRATCH			0x140
+#define CSR_VSIE			0x204
+#define CSR_VSEPC			0x241
+#define CSR_VSTVAL			0x243
+#define CSR_VSIP			0x244
+#define CSR_HIE				0x604
+#define CSR_HTIMEDELTA			0x605
+#define CSR_HCOUNTEREN			0x606
+#define CSR_HGEIE			0x607
+#define CSR_HENVCFG			0x60a
+#define CSR_HIP				0x644
+#define CSR_HVIP			0x645
+
+#define NSTAT(n)			(0x100 + (n))
+enum { N_VIRT_INSN, N_HCSR_READ, N_HCSR_WRITE, N_VSCSR_READ, N_VSCSR_WRITE,
+       N_ILLEGAL_INSN, N_SBI_CALL };
+
+#define HSTATUS_VSXL64			(2UL << 32)
+#define HSTATUS_WRITABLE		0x7003c0UL
+#define HEDELEG_WRITABLE		0xb1ffUL
+#define VS_IRQS				0x444UL
+#define MODE(m)				((ulong)(m) << 60)
+
+/* Run one instruction; the scause it raised, or -1 if none */
+#define TRY(insn, ...) ({						\
+	trap_catch.cause = -1UL;					\
+	__asm__ volatile("la t1, trap_catch\n\tla t0, 1f\n\t"		\
+			 "sd t0, 0(t1)\n\t" insn "\n\t"			\
+			 "sd zero, 0(t1)\n1:"				\
+			 : : __VA_ARGS__ : "t0", "t1", "memory");	\
+	trap_catch.cause; })
+
+#define csr_swap(c, v) ({ ulong __o; __asm__ volatile("csrrw %0, "	\
+	XSTR(c) ", %1" : "=r"(__o) : "r"((ulong)(v)) : "memory"); __o; })
+#define csr_rs(c, v) ({ ulong __o; __asm__ volatile("csrrs %0, "	\
+	XSTR(c) ", %1" : "=r"(__o) : "r"((ulong)(v)) : "memory"); __o; })
+#define csr_rc(c, v) ({ ulong __o; __asm__ volatile("csrrc %0, "	\
+	XSTR(c) ", %1" : "=r"(__o) : "r"((ulong)(v)) : "memory"); __o; })
+
+/* Write v, return what reads back */
+#define wr(c, v) ({ csr_write(c, v); csr_read(c); })
+
+static void nested_counts(void)
+{
+	sbi_call(SBI_EXT_NACL_STATS, SBI_EXT_NACL_STATS_RESET, 0, 0, 0);
+	/*
+	 * 3 H reads, 2 H writes, 1 VS read, 1 VS write; a write to the
+	 * read-only hgeip is illegal in HS-mode too, so the hart raises an
+	 * illegal instruction (not a virtual one), redirected by OpenSBI;
+	 * an HLV is a virtual instruction the L0 does not emulate yet.
+	 */
+	(void)csr_read(CSR_HSTATUS);
+	(void)csr_read(CSR_HEDELEG);
+	(void)csr_read(CSR_HGATP);
+	csr_write(CSR_HVIP, 0);
+	csr_write(CSR_HTVAL, 0);
+	(void)csr_read(CSR_VSSCRATCH);
+	csr_write(CSR_VSEPC, 0);
+	(void)TRY("csrw " XSTR(CSR_HGEIP) ", zero");
+	(void)TRY(".4byte 0x6c0142f3 /* hlv.d t0, (sp) */");
+	/* Real S-CSRs of the VS-mode payload: no trap */
+	csr_write(CSR_SSCRATCH, 1);
+	(void)csr_read(CSR_SSCRATCH);
+
+	expect("counter sbi_call (this read is the first call)",
+	       stat(NSTAT(N_SBI_CALL)), 1);
+	expect("counter virt_insn", stat(NSTAT(N_VIRT_INSN)), 8);
+	expect("counter hcsr_read", stat(NSTAT(N_HCSR_READ)), 3);
+	expect("counter hcsr_write", stat(NSTAT(N_HCSR_WRITE)), 2);
+	expect("counter vscsr_read", stat(NSTAT(N_VSCSR_READ)), 1);
+	expect("counter vscsr_write", stat(NSTAT(N_VSCSR_WRITE)), 1);
+	expect("counter illegal_insn (the HLV)", stat(NSTAT(N_ILLEGAL_INSN)), 1);
+	expect("counter sbi_call after 7 reads", stat(NSTAT(N_SBI_CALL)), 8);
+	expect("unknown nested counter", sbi_call(SBI_EXT_NACL_STATS,
+	       SBI_EXT_NACL_STATS_READ, NSTAT(7), 0, 0).error,
+	       SBI_ERR_INVALID_PARAM);
+}
+
+static void nested_hcsrs(void)
+{
+	ulong v;
+
+	expect("hstatus at entry (VSXL = 64)", csr_read(CSR_HSTATUS),
+	       HSTATUS_VSXL64);
+	expect("hstatus <- ~0 keeps reserved, VGEIN, VSBE, VSXL",
+	       wr(CSR_HSTATUS, -1UL), HSTATUS_WRITABLE | HSTATUS_VSXL64);
+	expect("hstatus <- 0 keeps VSXL", wr(CSR_HSTATUS, 0), HSTATUS_VSXL64);
+	expect("csrrs hstatus.SPV returns the old value",
+	       csr_rs(CSR_HSTATUS, HSTATUS_SPV), HSTATUS_VSXL64);
+	expect("csrrc hstatus.SPV returns the old value",
+	       csr_rc(CSR_HSTATUS, HSTATUS_SPV), HSTATUS_VSXL64 | HSTATUS_SPV);
+	expect("hstatus after csrrc", csr_read(CSR_HSTATUS), HSTATUS_VSXL64);
+	expect("hedeleg <- ~0 (causes 9-11, 14, 16+ read-only 0)",
+	       wr(CSR_HEDELEG, -1UL), HEDELEG_WRITABLE);
+	expect("hedeleg <- 0", wr(CSR_HEDELEG, 0), 0);
+	expect("hideleg <- ~0", wr(CSR_HIDELEG, -1UL), VS_IRQS);
+	expect("hie <- ~0 (SGEIE 0, GEILEN 0)", wr(CSR_HIE, -1UL), VS_IRQS);
+	expect("hgeie <- ~0", wr(CSR_HGEIE, -1UL), 0);
+	expect("hvip <- ~0", wr(CSR_HVIP, -1UL), VS_IRQS);
+	expect("hip shows hvip", csr_read(CSR_HIP), VS_IRQS);
+	expect("vsip aliases delegated hip, shifted", csr_read(CSR_VSIP),
+	       VS_IRQS >> 1);
+	expect("vsie aliases delegated hie, shifted", csr_read(CSR_VSIE),
+	       VS_IRQS >> 1);
+	expect("hip <- 0 clears only VSSIP", wr(CSR_HIP, 0), VS_IRQS & ~4UL);
+	expect("hvip after hip write", csr_read(CSR_HVIP), VS_IRQS & ~4UL);
+	expect("vsip.SSIP write sets hvip.VSSIP", wr(CSR_VSIP, 2),
+	       VS_IRQS >> 1);
+	csr_write(CSR_HIDELEG, 0);
+	expect("vsip with hideleg 0", csr_read(CSR_VSIP), 0);
+	expect("vsie <- ~0 with hideleg 0", wr(CSR_VSIE, -1UL), 0);
+	expect("hie untouched by vsie", csr_read(CSR_HIE), VS_IRQS);
+	csr_write(CSR_HIE, 0);
+	csr_write(CSR_HVIP, 0);
+	expect("hgeip reads 0", csr_read(CSR_HGEIP), 0);
+	expect("hgeip write raises illegal instruction",
+	       TRY("csrw " XSTR(CSR_HGEIP) ", zero"), 2);
+	expect("illegal instruction stval is the instruction",
+	       trap_catch.tval, 0xe1201073);
+	expect("hcounteren <- ~0", wr(CSR_HCOUNTEREN, -1UL), 0xffffffffUL);
+	expect("htimedelta <- ~0", wr(CSR_HTIMEDELTA, -1UL), -1UL);
+	expect("htval <- ~0", wr(CSR_HTVAL, -1UL), -1UL);
+	expect("htinst <- 0x12345", wr(CSR_HTINST, 0x12345), 0x12345);
+	expect("henvcfg <- 0", wr(CSR_HENVCFG, 0), 0);
+	v = wr(CSR_HENVCFG, -1UL);
+	expect("henvcfg <- ~0 keeps reserved bits 0", v & 0x0fffffffffffff00UL,
+	       0);
+	csr_write(CSR_HENVCFG, 0);
+
+	/* hgatp: Sv39x4 root pointing into firmware memory is only stored */
+	v = wr(CSR_HGATP, MODE(8) | (0x3fffUL << 44) | 0xfffffffffffUL);
+	expect("hgatp mode Sv39x4", v >> 60, 8);
+	expect("hgatp PPN[1:0] read 0", v & 0xfffffffffffUL, 0xffffffffffcUL);
+	expect("hgatp VMID nonzero", !!((v >> 44) & 0x3fff), 1);
+	expect("hgatp <- reserved mode 5 has no effect",
+	       wr(CSR_HGATP, MODE(5) | 1), v);
+	expect("hgatp <- Sv39x4 root in firmware memory",
+	       wr(CSR_HGATP, MODE(8) | (0x80000000UL >> 12)),
+	       MODE(8) | (0x80000000UL >> 12));
+	expect("payload memory still reached directly", passed > 0, 1);
+	expect("hgatp <- 0", wr(CSR_HGATP, 0), 0);
+}
+
+static void nested_vscsrs(void)
+{
+	ulong v;
+
+	expect("vsstatus <- ~0 (UXL 64, SD from FS)",
+	       wr(CSR_VSSTATUS, -1UL), 0x80000002000c6722UL);
+	expect("vsstatus <- 0", wr(CSR_VSSTATUS, 0), 2UL << 32);
+	expect("vstvec <- vectored", wr(CSR_VSTVEC, 0x1001), 0x1001);
+	expect("vstvec <- reserved mode 2 has no effect",
+	       wr(CSR_VSTVEC, 0x2002), 0x1001);
+	expect("vsepc <- ~0 (bit 0 reads 0)", wr(CSR_VSEPC, -1UL), ~1UL);
+	expect("vscause <- 0x8000000000000005",
+	       wr(CSR_VSCAUSE, 0x8000000000000005UL), 0x8000000000000005UL);
+	expect("vstval <- ~0", wr(CSR_VSTVAL, -1UL), -1UL);
+	v = wr(CSR_VSATP, MODE(8) | 0x12345);
+	expect("vsatp <- Sv39", v, MODE(8) | 0x12345);
+	expect("vsatp <- reserved mode 2 has no effect",
+	       wr(CSR_VSATP, MODE(2) | 1), v);
+	expect("vsatp <- 0", wr(CSR_VSATP, 0), 0);
+	/* The virtual vsscratch and the payload's own sscratch differ */
+	csr_write(CSR_VSSCRATCH, 0x1234);
+	csr_write(CSR_SSCRATCH, 0x5678);
+	expect("virtual vsscratch", csr_read(CSR_VSSCRATCH), 0x1234);
+	expect("real sscratch (the payload's own)", csr_read(CSR_SSCRATCH),
+	       0x5678);
+	expect("HLV (not emulated yet) reflected as illegal instruction",
+	       TRY(".4byte 0x6c0142f3 /* hlv.d t0, (sp) */"), 2);
+}
+
+/* A figure, not a test: instructions retired per emulated H-CSR read */
+static void nested_cost(void)
+{
+	ulong i, t0, t1, t2;
+
+	t0 = csr_read(CSR_INSTRET);
+	for (i = 0; i < 1000; i++)
+		(void)csr_read(CSR_SSCRATCH);
+	t1 = csr_read(CSR_INSTRET);
+	for (i = 0; i < 1000; i++)
+		(void)csr_read(CSR_HSTATUS);
+	t2 = csr_read(CSR_INSTRET);
+	puts("nested: instructions per sscratch read (native) ");
+	putdec((t1 - t0) / 1000);
+	puts(", per hstatus read (emulated) ");
+	putdec((t2 - t1) / 1000);
+	putc('\n');
+}
+
+static void test_nested(void)
+{
+	puts("[fwtest] nested L0 mode: payload runs as L1 in VS-mode\n");
+	test_probe();
+	expect("NACL features masked to none in nested mode", features, 0);
+	nested_counts();
+	nested_hcsrs();
+	nested_vscsrs();
+	nested_cost();
+	puts("nested: virt_insn ");
+	putdec(stat(NSTAT(N_VIRT_INSN)));
+	puts(" illegal_insn ");
+	putdec(stat(NSTAT(N_ILLEGAL_INSN)));
+	putc('\n');
+}
+
 void main(ulong hartid, ulong fdt)
 {
 	struct sbiret r;
@@ -759,7 +979,11 @@ void main(ulong hartid, ulong fdt)
 	putc('\n');
 
 	r = sbi_call(SBI_EXT_BASE, SBI_EXT_BASE_PROBE_EXT, SBI_EXT_NACL, 0, 0);
-	if (r.error || !r.value) {
+	if (FWTEST_NESTED) {
+		expect("NACL extension present in nested mode",
+		       !r.error && r.value, 1);
+		test_nested();
+	} else if (r.error || !r.value) {
 		puts("nacl: absent\n");
 		expect("probe_extension(NACL) error", r.error, SBI_SUCCESS);
 		expect("probe_extension(NACL) value", r.value, 0);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Entry, trap and guest-run code of the NACL firmware test payload.
- * The payload runs in HS-mode; guest code runs in VS-mode.
+ * The payload runs in HS-mode; guest code runs in VS-mode. Built with
+ * FWTEST_NESTED=1 the payload itself runs in VS-mode, as an L1 would.
  */
 
 #define CSR_STVEC	0x105
 #define CSR_SSCRATCH	0x140
 #define CSR_SCAUSE	0x142
+#define CSR_STVAL	0x143
 #define CSR_SSCRATCH_VS	0x140	/* sscratch in VS-mode is vsscratch */
 #define CSR_HSTATUS	0x600
 
@@ -39,7 +41,21 @@ _start:
 	.text
 	.align	2
 host_trap:
-	la	sp, __stack_top
+	/*
+	 * An instruction run by TRY() (fwtest.c) may trap: record scause
+	 * and stval, resume at its fixup. Only t0 and t1 are clobbered.
+	 */
+	la	t0, trap_catch
+	ld	t1, 0(t0)
+	beqz	t1, 5f
+	sd	zero, 0(t0)
+	csrw	sepc, t1
+	csrr	t1, CSR_SCAUSE
+	sd	t1, 8(t0)
+	csrr	t1, CSR_STVAL
+	sd	t1, 16(t0)
+	sret
+5:	la	sp, __stack_top
 	call	unexpected_trap
 4:	wfi
 	j	4b
