@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvm-exits: the smallest KVM user of the naclscope kernel test. It
+ * creates a VM with one vCPU whose guest makes N SBI calls to the
+ * experimental extension 0x08000000 (each one a KVM_EXIT_RISCV_SBI to
+ * user space), then a last call with function 1 that ends the run.
+ * Afterwards it prints the vCPU's KVM binary statistics
+ * (KVM_GET_STATS_FD), so a test can compare them with what tracing saw
+ * while the VM still existed.
+ *
+ * Output, one fact per line:
+ *   vm_pid <pid>
+ *   sbi_exits <n>            SBI exits handled (N + 1)
+ *   runs <n>                 KVM_RUN calls
+ *   other_exits <n>          exits to user space that were not SBI calls
+ *   debugfs_vm_id <id>       /sys/kernel/debug/kvm/<pid>-<vmfd>/vm_id ("-" if absent)
+ *   stat <name> <value>      every vCPU statistic
+ *
+ * usage: kvm-exits [N]   (default 100)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#define GUEST_BASE	0x80000000UL
+#define GUEST_SIZE	0x10000UL
+#define EXT_EXPERIMENTAL	0x08000000UL
+
+/*
+ * Guest code, position independent, entered with a0 = N:
+ * N calls of function 0, then function 1, then spin.
+ */
+extern const char guest_start[], guest_end[];
+__asm__(
+	".pushsection .rodata\n"
+	".balign 4\n"
+	".option push\n"
+	".option norvc\n"
+	"guest_start:\n"
+	"	mv	s0, a0\n"
+	"	beqz	s0, 2f\n"
+	"1:	li	a7, 0x08000000\n"
+	"	li	a6, 0\n"
+	"	ecall\n"
+	"	addi	s0, s0, -1\n"
+	"	bnez	s0, 1b\n"
+	"2:	li	a7, 0x08000000\n"
+	"	li	a6, 1\n"
+	"	ecall\n"
+	"3:	j	3b\n"
+	"guest_end:\n"
+	".option pop\n"
+	".popsection\n");
+
+static void die(const char *what)
+{
+	fprintf(stderr, "kvm-exits: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void set_reg(int vcpu, uint64_t id, uint64_t val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)&val };
+
+	if (ioctl(vcpu, KVM_SET_ONE_REG, &reg) < 0)
+		die("KVM_SET_ONE_REG");
+}
+
+static uint64_t core_reg(unsigned long off)
+{
+	return KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CORE |
+	       (off / sizeof(unsigned long));
+}
+
+static void print_stats(int vcpu)
+{
+	struct kvm_stats_header hdr;
+	struct kvm_stats_desc *d;
+	size_t dsz;
+	char *descs;
+	int fd;
+
+	fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+	if (fd < 0)
+		die("KVM_GET_STATS_FD");
+	if (pread(fd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
+		die("reading the stats header");
+	dsz = sizeof(*d) + hdr.name_size;
+	descs = calloc(hdr.num_desc, dsz);
+	if (!descs)
+		die("calloc");
+	if (pread(fd, descs, dsz * hdr.num_desc, hdr.desc_offset) !=
+	    (ssize_t)(dsz * hdr.num_desc))
+		die("reading the stats descriptors");
+	for (uint32_t i = 0; i < hdr.num_desc; i++) {
+		uint64_t v;
+
+		d = (struct kvm_stats_desc *)(descs + i * dsz);
+		if (d->size != 1)
+			continue;
+		if (pread(fd, &v, sizeof(v), hdr.data_offset + d->offset) != sizeof(v))
+			die("reading a statistic");
+		printf("stat %s %" PRIu64 "\n", d->name, v);
+	}
+	free(descs);
+	close(fd);
+}
+
+/* The VM's id as its debugfs directory shows it, "-" if unreadable */
+static void print_debugfs_vm_id(int vm)
+{
+	char path[64], buf[32] = "-\n";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/vm_id", (int)getpid(), vm);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			strcpy(buf, "-\n");
+		fclose(f);
+	}
+	printf("debugfs_vm_id %s", buf);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long n = 100, sbi = 0, runs = 0, other = 0;
+	struct kvm_userspace_memory_region mr;
+	struct kvm_run *run;
+	int kvm, vm, vcpu, sz;
+	char *end;
+	void *mem;
+
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: kvm-exits [N]\n");
+		return 2;
+	}
+	if (argc == 2) {
+		errno = 0;
+		n = strtoul(argv[1], &end, 0);
+		if (errno || *end || end == argv[1]) {
+			fprintf(stderr, "kvm-exits: not a number: '%s'\n", argv[1]);
+			return 2;
+		}
+	}
+
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		die("/dev/kvm");
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		die("KVM_CREATE_VM");
+	mem = mmap(NULL, GUEST_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap guest memory");
+	memcpy(mem, guest_start, guest_end - guest_start);
+	mr = (struct kvm_userspace_memory_region) {
+		.slot = 0, .guest_phys_addr = GUEST_BASE,
+		.memory_size = GUEST_SIZE, .userspace_addr = (uintptr_t)mem,
+	};
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+		die("KVM_SET_USER_MEMORY_REGION");
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		die("KVM_CREATE_VCPU");
+	sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz < 0)
+		die("KVM_GET_VCPU_MMAP_SIZE");
+	run = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED)
+		die("mmap kvm_run");
+
+	/* The experimental SBI range is forwarded to user space once enabled */
+	set_reg(vcpu, KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_SBI_EXT |
+		KVM_REG_RISCV_SBI_SINGLE | KVM_RISCV_SBI_EXT_EXPERIMENTAL, 1);
+	set_reg(vcpu, core_reg(offsetof(struct kvm_riscv_core, regs.pc)), GUEST_BASE);
+	set_reg(vcpu, core_reg(offsetof(struct kvm_riscv_core, regs.a0)), n);
+
+	printf("vm_pid %d\n", (int)getpid());
+	for (;;) {
+		if (ioctl(vcpu, KVM_RUN, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("KVM_RUN");
+		}
+		runs++;
+		if (run->exit_reason != KVM_EXIT_RISCV_SBI) {
+			if (run->exit_reason == KVM_EXIT_INTR) {
+				other++;
+				continue;
+			}
+			fprintf(stderr, "kvm-exits: unexpected exit reason %u\n",
+				run->exit_reason);
+			return 1;
+		}
+		if (run->riscv_sbi.extension_id != EXT_EXPERIMENTAL) {
+			fprintf(stderr, "kvm-exits: unexpected SBI call ext 0x%lx fid %lu\n",
+				run->riscv_sbi.extension_id, run->riscv_sbi.function_id);
+			return 1;
+		}
+		sbi++;
+		run->riscv_sbi.ret[0] = 0;
+		run->riscv_sbi.ret[1] = 0;
+		if (run->riscv_sbi.function_id == 1)
+			break;
+	}
+	printf("sbi_exits %lu\nruns %lu\nother_exits %lu\n", sbi, runs, other);
+	print_debugfs_vm_id(vm);
+	print_stats(vcpu);
+	if (sbi != n + 1) {
+		fprintf(stderr, "kvm-exits: guest made %lu SBI calls, expected %lu\n", sbi, n + 1);
+		return 1;
+	}
+	return 0;
+}
