@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+/*
+ * exitbench report: JSON (jansson) and the human table. No KVM or
+ * architecture headers: unit-tested on the build host.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "exitbench.h"
+
+uint64_t eb_stat_get(const struct eb_vcpu_result *r, const char *name, bool *found)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nstats; i++) {
+		if (!strcmp(r->stats[i].name, name)) {
+			if (found)
+				*found = true;
+			return r->stats[i].value;
+		}
+	}
+	if (found)
+		*found = false;
+	return 0;
+}
+
+static uint64_t measured(const struct eb_vcpu_result *r)
+{
+	uint64_t sum = 0;
+	int k;
+
+	for (k = 0; k < EB_NR_BASIC_KINDS; k++)
+		sum += r->guest_kind[k];
+	return sum;
+}
+
+static uint64_t mean_ns(const struct eb_vcpu_result *r)
+{
+	uint64_t n = measured(r);
+
+	return n ? r->total_ns / n : 0;
+}
+
+static json_t *facts_json(const struct eb_facts *f)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "kernel_release", json_string(f->kernel_release));
+	json_object_set_new(o, "sbi_spec_version", json_string(f->sbi_spec_version));
+	json_object_set_new(o, "sbi_impl_id", f->sbi_impl_id >= 0 ? json_integer(f->sbi_impl_id) : json_null());
+	json_object_set_new(o, "sbi_impl_name", json_string(f->sbi_impl_name));
+	json_object_set_new(o, "sbi_impl_version",
+			    f->sbi_impl_version >= 0 ? json_integer(f->sbi_impl_version) : json_null());
+	json_object_set_new(o, "nacl_features", f->nacl_features[0] ? json_string(f->nacl_features) : json_null());
+	json_object_set_new(o, "nacl_offered", f->nacl_offered >= 0 ? json_integer(f->nacl_offered) : json_null());
+	json_object_set_new(o, "nacl_enabled", f->nacl_enabled >= 0 ? json_integer(f->nacl_enabled) : json_null());
+	return o;
+}
+
+static json_t *vcpu_json(const struct eb_vcpu_result *r)
+{
+	json_t *o = json_object(), *exits = json_object(), *host = json_object();
+	json_t *rt = json_object(), *stats = json_object(), *setup = json_object();
+	json_t *teardown = json_object();
+	unsigned int i;
+	int k;
+
+	json_object_set_new(o, "vm", json_integer(r->vm));
+	json_object_set_new(o, "vcpu", json_integer(r->vcpu));
+	json_object_set_new(o, "ok", json_boolean(r->ok));
+	if (!r->ok)
+		json_object_set_new(o, "error", json_string(r->error));
+	for (k = 0; k < EB_NR_BASIC_KINDS; k++) {
+		if (r->guest_kind[k])
+			json_object_set_new(exits, eb_kind_name(k), json_integer((json_int_t)r->guest_kind[k]));
+		if (eb_kind_is_user(k))
+			json_object_set_new(host, eb_kind_name(k), json_integer((json_int_t)r->host_kind[k]));
+	}
+	json_object_set_new(o, "exits", exits);
+	json_object_set_new(o, "guest_count", json_integer((json_int_t)r->guest_total));
+	json_object_set_new(o, "host_user_exits", host);
+	json_object_set_new(rt, "runs", json_integer((json_int_t)r->runs));
+	json_object_set_new(rt, "total", json_integer((json_int_t)r->total_ns));
+	json_object_set_new(rt, "mean", json_integer((json_int_t)mean_ns(r)));
+	json_object_set_new(rt, "min", json_integer((json_int_t)r->min_ns));
+	json_object_set_new(rt, "max", json_integer((json_int_t)r->max_ns));
+	json_object_set_new(o, "rt_ns", rt);
+	json_object_set_new(setup, "user_exits", json_integer((json_int_t)r->setup_user_exits));
+	json_object_set_new(setup, "kvm_exits", json_integer((json_int_t)r->setup_kvm_exits));
+	json_object_set_new(o, "setup", setup);
+	json_object_set_new(teardown, "user_exits", json_integer((json_int_t)r->teardown_user_exits));
+	json_object_set_new(o, "teardown", teardown);
+	json_object_set_new(o, "window_control_exits", json_integer((json_int_t)r->window_ctl_exits));
+	for (i = 0; i < r->nstats; i++)
+		json_object_set_new(stats, r->stats[i].name, json_integer((json_int_t)r->stats[i].value));
+	json_object_set_new(o, "kvm_stats", stats);
+	return o;
+}
+
+json_t *eb_report_json(const struct eb_opts *o, const struct eb_facts *f,
+		       const struct eb_vcpu_result *r, size_t nr)
+{
+	json_t *root = json_object(), *arr = json_array(), *tot = json_object();
+	uint64_t exits = 0, ns = 0;
+	size_t i;
+	bool ok = true;
+
+	json_object_set_new(root, "schema", json_integer(EB_JSON_SCHEMA));
+	json_object_set_new(root, "tool", json_string("exitbench"));
+	json_object_set_new(root, "kind", json_string(eb_kind_name(o->kind)));
+	json_object_set_new(root, "n", json_integer(o->n));
+	json_object_set_new(root, "vms", json_integer(o->vms));
+	json_object_set_new(root, "vcpus", json_integer(o->vcpus));
+	json_object_set_new(root, "batch", eb_kind_is_user(o->kind) || o->kind == EB_KIND_MIX ?
+			    json_null() : json_integer(o->batch));
+	json_object_set_new(root, "facts", facts_json(f));
+	for (i = 0; i < nr; i++) {
+		json_array_append_new(arr, vcpu_json(&r[i]));
+		exits += measured(&r[i]);
+		ns += r[i].total_ns;
+		ok = ok && r[i].ok;
+	}
+	json_object_set_new(root, "results", arr);
+	json_object_set_new(tot, "exits", json_integer((json_int_t)exits));
+	json_object_set_new(tot, "total_ns", json_integer((json_int_t)ns));
+	json_object_set_new(tot, "mean_ns", json_integer((json_int_t)(exits ? ns / exits : 0)));
+	json_object_set_new(root, "total", tot);
+	json_object_set_new(root, "ok", json_boolean(ok));
+	return root;
+}
+
+static void row(FILE *out, const struct eb_vcpu_result *r, const char *kind, uint64_t exits,
+		bool times, const char *stat)
+{
+	fprintf(out, "%-3d %-4d %-10s %10" PRIu64, r->vm, r->vcpu, kind, exits);
+	if (times)
+		fprintf(out, " %14" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64,
+			r->total_ns, mean_ns(r), r->min_ns, r->max_ns);
+	else
+		fprintf(out, " %14s %9s %9s %9s", "-", "-", "-", "-");
+	fprintf(out, " %6" PRIu64 " %5" PRIu64 " %-22s %s\n", r->setup_user_exits,
+		r->window_ctl_exits, stat, r->ok ? "ok" : r->error);
+}
+
+void eb_report_table(FILE *out, const struct eb_opts *o, const struct eb_facts *f,
+		     const struct eb_vcpu_result *r, size_t nr)
+{
+	char impl[64], stat[40], nacl[64];
+	uint64_t val;
+	const char *sname;
+	size_t i;
+	bool found;
+	int k;
+
+	if (f->sbi_impl_id >= 0)
+		snprintf(impl, sizeof(impl), "%s (id %ld) version 0x%lx", f->sbi_impl_name,
+			 f->sbi_impl_id, f->sbi_impl_version);
+	else
+		snprintf(impl, sizeof(impl), "unknown");
+	if (f->nacl_offered >= 0)
+		snprintf(nacl, sizeof(nacl), "offered 0x%lx, enabled 0x%lx", f->nacl_offered, f->nacl_enabled);
+	else
+		snprintf(nacl, sizeof(nacl), "unknown");
+	fprintf(out, "exitbench: kind %s, %ld exits per vCPU, %d VM(s) x %d vCPU(s)\n",
+		eb_kind_name(o->kind), o->n, o->vms, o->vcpus);
+	fprintf(out, "kernel %s, SBI %s, implementation %s, NACL %s (kvm.nacl_features %s)\n\n",
+		f->kernel_release, f->sbi_spec_version, impl, nacl,
+		f->nacl_features[0] ? f->nacl_features : "n/a");
+	fprintf(out, "%-3s %-4s %-10s %10s %14s %9s %9s %9s %6s %5s %-22s %s\n",
+		"VM", "VCPU", "KIND", "EXITS", "TOTAL_NS", "MEAN_NS", "MIN_NS", "MAX_NS",
+		"SETUP", "CTL", "KVM_STAT", "RESULT");
+	for (i = 0; i < nr; i++) {
+		if (o->kind == EB_KIND_MIX)
+			row(out, &r[i], "mix", measured(&r[i]), true, "-");
+		for (k = 0; k < EB_NR_BASIC_KINDS; k++) {
+			if (!r[i].guest_kind[k] && o->kind != k)
+				continue;
+			sname = eb_kind_stat(k);
+			found = false;
+			val = sname ? eb_stat_get(&r[i], sname, &found) : 0;
+			if (found)
+				snprintf(stat, sizeof(stat), "%s=%" PRIu64, sname, val);
+			else
+				snprintf(stat, sizeof(stat), "-");
+			row(out, &r[i], eb_kind_name(k), r[i].guest_kind[k], o->kind != EB_KIND_MIX, stat);
+		}
+	}
+	if (o->kind == EB_KIND_MIX)
+		fprintf(out, "\n(mix: exit i is of kind i mod 5; times are over all kinds, on the mix rows)\n");
+}
