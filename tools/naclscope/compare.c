@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+/*
+ * naclscope compare A B: for each exit reason, counts, mean, p50 and p99 of
+ * one span on both sides, the ratio of means B/A with a 95 % confidence
+ * interval, and a verdict ("no difference" when the interval holds 1 or the
+ * change is under the noise floor). VMs, vCPUs, paths and modes are merged
+ * per reason, and each side's path/mode mix is shown: the A/B of the
+ * non-nested path against NACL changes exactly those.
+ */
+#define _GNU_SOURCE
+#include <argp.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "names.h"
+
+static struct {
+	const char *file[2];
+	int nfiles;
+	int json;
+	int span;		/* -1: default */
+	double noise;
+} env = { .span = -1, .noise = 0.02 };
+
+static const char doc[] =
+"Compare two naclscope recordings (A: baseline, B: candidate) per exit reason.\n"
+"\n"
+"USAGE: naclscope compare A B [--format text|json] [--span switch|host|guest] [--noise F]\n"
+"\n"
+"EXAMPLES:\n"
+"    naclscope compare nacl-off.json nacl-on.json\n"
+"    naclscope compare a.json b.json --span host --format json\n";
+
+static const struct argp_option opts[] = {
+	{ "format", 'f', "FORMAT", 0, "text (default) or json", 0 },
+	{ "span", 's', "SPAN", 0, "switch (cycles, default), host or guest (ns)", 0 },
+	{ "noise", 'n', "FRACTION", 0, "Noise floor as a relative change (default 0.02)", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'f':
+		if (!strcmp(arg, "json"))
+			env.json = 1;
+		else if (strcmp(arg, "text"))
+			argp_error(state, "unknown format '%s' (text or json)", arg);
+		break;
+	case 's':
+		if (!strcmp(arg, "switch"))
+			env.span = NS_SPAN_SWITCH;
+		else if (!strcmp(arg, "host"))
+			env.span = NS_SPAN_HOST;
+		else if (!strcmp(arg, "guest"))
+			env.span = NS_SPAN_GUEST;
+		else
+			argp_error(state, "unknown span '%s' (switch, host or guest)", arg);
+		break;
+	case 'n':
+		if (ns_parse_double(arg, 0, 1, &env.noise))
+			argp_error(state, "invalid noise floor: %s (a fraction, 0..1)", arg);
+		break;
+	case ARGP_KEY_ARG:
+		if (env.nfiles == 2)
+			argp_error(state, "two recordings: A and B");
+		env.file[env.nfiles++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (env.nfiles != 2)
+			argp_error(state, "need two recordings: A and B");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* 3 paths (incl. unknown) x 4 modes (incl. unknown) */
+#define NMIX 12
+
+struct side {
+	struct ns_span s;
+	uint64_t exits;
+	uint64_t mix[NMIX];
+	int present;
+};
+
+struct row {
+	struct ns_key reason;	/* only intr, cause, ext, sub */
+	struct side side[2];
+};
+
+static int same_reason(const struct ns_key *a, const struct ns_key *b)
+{
+	return a->intr == b->intr && a->cause == b->cause && a->ext == b->ext && a->sub == b->sub;
+}
+
+static unsigned int mix_idx(const struct ns_key *k)
+{
+	return (k->path < 2 ? k->path : 2) * 4 + (k->hstatus_mode < 3 ? k->hstatus_mode : 3);
+}
+
+static const char *mix_name(unsigned int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", ns_path_name(i / 4 < 2 ? i / 4 : NS_PATH_UNKNOWN),
+		 ns_mode_name(i % 4 < 3 ? i % 4 : NS_MODE_UNKNOWN));
+	return buf;
+}
+
+/* "sync_sret/autoswap" or "switch_to/direct 60%+" when mixed */
+static const char *mix_str(const struct side *sd, char *buf, size_t len)
+{
+	unsigned int i, best = 0;
+	char m[40];
+
+	for (i = 1; i < NMIX; i++)
+		if (sd->mix[i] > sd->mix[best])
+			best = i;
+	if (!sd->exits)
+		snprintf(buf, len, "-");
+	else if (sd->mix[best] == sd->exits)
+		snprintf(buf, len, "%s", mix_name(best, m, sizeof(m)));
+	else
+		snprintf(buf, len, "%s %.0f%%+", mix_name(best, m, sizeof(m)),
+			 100.0 * (double)sd->mix[best] / (double)sd->exits);
+	return buf;
+}
+
+static size_t build_rows(struct ns_recording *rec, int span, struct row **out)
+{
+	struct row *rows = NULL, *r;
+	size_t n = 0, i, k;
+	int s;
+
+	for (s = 0; s < 2; s++)
+		for (i = 0; i < rec[s].n; i++) {
+			const struct ns_entry *e = &rec[s].e[i];
+			uint64_t cnt = e->span[rec[s].degraded ? NS_SPAN_GUEST : NS_SPAN_SWITCH].count;
+
+			for (k = 0; k < n; k++)
+				if (same_reason(&rows[k].reason, &e->key))
+					break;
+			if (k == n) {
+				struct row *nr = realloc(rows, (n + 1) * sizeof(*rows));
+
+				if (!nr) {
+					free(rows);
+					*out = NULL;
+					return 0;
+				}
+				rows = nr;
+				memset(&rows[n], 0, sizeof(rows[n]));
+				rows[n].reason.intr = e->key.intr;
+				rows[n].reason.cause = e->key.cause;
+				rows[n].reason.ext = e->key.ext;
+				rows[n].reason.sub = e->key.sub;
+				ns_span_init(&rows[n].side[0].s);
+				ns_span_init(&rows[n].side[1].s);
+				n++;
+			}
+			r = &rows[k];
+			r->side[s].present = 1;
+			r->side[s].exits += cnt;
+			r->side[s].mix[mix_idx(&e->key)] += cnt;
+			ns_span_merge(&r->side[s].s, &e->span[span]);
+		}
+	*out = rows;
+	return n;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	uint64_t nx = x->side[0].exits + x->side[1].exits, ny = y->side[0].exits + y->side[1].exits;
+
+	return nx == ny ? 0 : nx > ny ? -1 : 1;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	const struct argp argp = { opts, parse_arg, "A B", doc, NULL, NULL, NULL };
+	static const char *const span_unit[NS_SPANS] = { "cycles", "ns", "ns" };
+	struct ns_recording rec[2];
+	struct row *rows = NULL, all;
+	json_t *root = NULL, *jrows = NULL;
+	char err[512], reason[96], ma[48], mb[48];
+	size_t n, k, common = 0;
+	int s, span, ret = 1;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return 2;
+	for (s = 0; s < 2; s++) {
+		if (ns_rec_load(env.file[s], &rec[s], err, sizeof(err))) {
+			ns_err("%s", err);
+			if (s)
+				ns_rec_free(&rec[0]);
+			return 1;
+		}
+	}
+	for (s = 0; s < 2; s++)
+		if (!rec[s].n) {
+			ns_err("%s: empty recording (no exits recorded)", env.file[s]);
+			goto out;
+		}
+	span = env.span;
+	if (span < 0)
+		span = rec[0].degraded || rec[1].degraded ? NS_SPAN_GUEST : NS_SPAN_SWITCH;
+	if (span == NS_SPAN_SWITCH && (rec[0].degraded || rec[1].degraded)) {
+		ns_err("%s: degraded recording has no switch cycles; use --span host or guest",
+		       env.file[rec[0].degraded ? 0 : 1]);
+		goto out;
+	}
+	n = build_rows(rec, span, &rows);
+	if (!rows) {
+		ns_err("out of memory");
+		goto out;
+	}
+	for (k = 0; k < n; k++)
+		common += rows[k].side[0].present && rows[k].side[1].present;
+	if (!common) {
+		ns_err("%s and %s have no exit reason in common: nothing to compare",
+		       env.file[0], env.file[1]);
+		goto out;
+	}
+	qsort(rows, n, sizeof(*rows), row_cmp);
+
+	/* the "all" row: every reason merged */
+	memset(&all, 0, sizeof(all));
+	for (s = 0; s < 2; s++) {
+		ns_span_init(&all.side[s].s);
+		all.side[s].present = 1;
+	}
+	for (k = 0; k < n; k++)
+		for (s = 0; s < 2; s++) {
+			unsigned int i;
+
+			ns_span_merge(&all.side[s].s, &rows[k].side[s].s);
+			all.side[s].exits += rows[k].side[s].exits;
+			for (i = 0; i < NMIX; i++)
+				all.side[s].mix[i] += rows[k].side[s].mix[i];
+		}
+
+	if (env.json) {
+		root = json_object();
+		jrows = json_array();
+		json_object_set_new(root, "schema", json_integer(NS_SCHEMA));
+		json_object_set_new(root, "kind", json_string("compare"));
+		json_object_set_new(root, "a", json_string(env.file[0]));
+		json_object_set_new(root, "b", json_string(env.file[1]));
+		json_object_set_new(root, "span", json_string(ns_span_keys[span]));
+		json_object_set_new(root, "noise_floor", json_real(env.noise));
+	} else {
+		printf("naclscope compare: A = %s, B = %s\n", env.file[0], env.file[1]);
+		printf("span %s (%s), ratio of means B/A with 95 %% CI, noise floor %.1f %%\n\n",
+		       ns_span_keys[span], span_unit[span], env.noise * 100);
+		printf("%-36s %9s %-22s %8s %8s %8s %9s %-22s %8s %8s %8s %7s %-17s %s\n", "REASON",
+		       "A_COUNT", "A_PATH/MODE", "A_MEAN", "A_P50", "A_P99", "B_COUNT", "B_PATH/MODE",
+		       "B_MEAN", "B_P50", "B_P99", "B/A", "95% CI", "VERDICT");
+	}
+	for (k = 0; k <= n; k++) {
+		const struct row *r = k < n ? &rows[k] : &all;
+		const struct side *a = &r->side[0], *b = &r->side[1];
+		struct ns_ratio ratio = { 0, 0, 0 };
+		const char *verdict;
+		int valid;
+
+		if (k < n)
+			ns_reason_str(&r->reason, reason, sizeof(reason));
+		else
+			snprintf(reason, sizeof(reason), "all");
+		if (!a->present || !b->present) {
+			verdict = a->present ? "only in A" : "only in B";
+			valid = -1;
+		} else {
+			valid = ns_ratio_of_means(&a->s, &b->s, &ratio);
+			verdict = ns_verdict_name(ns_verdict(&ratio, valid, env.noise));
+		}
+		if (env.json) {
+			json_t *o = json_pack("{sssIsssIssss}", "reason", reason,
+					      "a_count", (json_int_t)a->exits, "a_path_mode", mix_str(a, ma, sizeof(ma)),
+					      "b_count", (json_int_t)b->exits, "b_path_mode", mix_str(b, mb, sizeof(mb)),
+					      "verdict", verdict);
+
+			json_object_set_new(o, "a", json_pack("{sfsfsf}", "mean", ns_span_mean(&a->s),
+					    "p50", ns_span_percentile(&a->s, 50), "p99", ns_span_percentile(&a->s, 99)));
+			json_object_set_new(o, "b", json_pack("{sfsfsf}", "mean", ns_span_mean(&b->s),
+					    "p50", ns_span_percentile(&b->s, 50), "p99", ns_span_percentile(&b->s, 99)));
+			json_object_set_new(o, "ratio", valid < 0 ? json_null() :
+					    json_pack("{sfsfsf}", "value", ratio.ratio, "lo", ratio.lo, "hi", ratio.hi));
+			json_array_append_new(jrows, o);
+			continue;
+		}
+		if (k == n)
+			printf("\n");
+		printf("%-36s %9llu %-22s %8.0f %8.0f %8.0f %9llu %-22s %8.0f %8.0f %8.0f ", reason,
+		       (unsigned long long)a->exits, mix_str(a, ma, sizeof(ma)), ns_span_mean(&a->s),
+		       ns_span_percentile(&a->s, 50), ns_span_percentile(&a->s, 99),
+		       (unsigned long long)b->exits, mix_str(b, mb, sizeof(mb)), ns_span_mean(&b->s),
+		       ns_span_percentile(&b->s, 50), ns_span_percentile(&b->s, 99));
+		if (valid < 0)
+			printf("%7s %-17s %s\n", "-", "-", verdict);
+		else
+			printf("%7.3f [%6.3f, %6.3f] %s\n", ratio.ratio, ratio.lo, ratio.hi, verdict);
+	}
+	if (env.json) {
+		json_object_set_new(root, "rows", jrows);
+		if (ns_json_save(root, "-", err, sizeof(err))) {
+			ns_err("%s", err);
+			goto out;
+		}
+	} else {
+		for (s = 0; s < 2; s++)
+			if (rec[s].degraded)
+				printf("note: %s is a degraded recording (kvm_entry/kvm_exit only)\n", env.file[s]);
+	}
+	ret = fflush(stdout) ? 1 : 0;
+out:
+	json_decref(root);
+	free(rows);
+	ns_rec_free(&rec[0]);
+	ns_rec_free(&rec[1]);
+	return ret;
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+/*
+ * KVM statistics from debugfs: /sys/kernel/debug/kvm/<pid>-<fd>/ holds one
+ * file per VM counter and vcpuN/ directories with the vCPU counters (the
+ * series' NACL counters among them). A VM's directory goes away with the
+ * VM, so record keeps the last values it saw.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+static int read_u64(int dirfd, const char *name, long long *out)
+{
+	char buf[64], *end;
+	ssize_t n;
+	int fd = openat(dirfd, name, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	errno = 0;
+	*out = strtoll(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || *out < 0)
+		return -1;
+	return 0;
+}
+
+/* {stat: value} for the regular files of one directory; subdirectories go to sub. */
+static json_t *read_dir(int dirfd, json_t *parent)
+{
+	json_t *o = json_object();
+	struct dirent *de;
+	long long v;
+	DIR *d;
+	int fd;
+
+	fd = dup(dirfd);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return o;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type == DT_DIR && parent && !strncmp(de->d_name, "vcpu", 4)) {
+			int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY);
+
+			if (sub >= 0) {
+				json_object_set_new(parent, de->d_name, read_dir(sub, NULL));
+				close(sub);
+			}
+			continue;
+		}
+		if (de->d_type != DT_REG)
+			continue;
+		if (!read_u64(dirfd, de->d_name, &v))
+			json_object_set_new(o, de->d_name, json_integer(v));
+	}
+	closedir(d);
+	return o;
+}
+
+json_t *ns_kvm_stats_read(const char *root, int only_pid)
+{
+	json_t *all, *vm;
+	struct dirent *de;
+	char prefix[32];
+	DIR *d = opendir(root);
+	int fd;
+
+	if (!d)
+		return NULL;
+	all = json_object();
+	snprintf(prefix, sizeof(prefix), "%d-", only_pid);
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || !strchr(de->d_name, '-'))
+			continue;
+		if (only_pid && strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			continue;
+		vm = json_object();
+		json_object_set_new(vm, "vm", read_dir(fd, vm));
+		close(fd);
+		json_object_set_new(all, de->d_name, vm);
+	}
+	closedir(d);
+	return all;
+}
+
+void ns_kvm_stats_merge(json_t *last, json_t *now)
+{
+	const char *k;
+	json_t *v;
+
+	if (!last || !now)
+		return;
+	json_object_foreach(now, k, v)
+		json_object_set(last, k, v);
+}
+
+json_t *ns_kvm_stats_delta(json_t *first, json_t *last)
+{
+	json_t *out = json_object(), *vm, *grp, *v, *fvm, *fgrp, *ovm, *ogrp;
+	const char *vmk, *gk, *sk;
+	long long d;
+
+	if (!last)
+		return out;
+	json_object_foreach(last, vmk, vm) {
+		fvm = first ? json_object_get(first, vmk) : NULL;
+		ovm = json_object();
+		json_object_foreach(vm, gk, grp) {
+			fgrp = fvm ? json_object_get(fvm, gk) : NULL;
+			ogrp = json_object();
+			json_object_foreach(grp, sk, v) {
+				d = json_integer_value(v);
+				if (fgrp && strcmp(sk, "vm_id") && json_is_integer(json_object_get(fgrp, sk)))
+					d -= json_integer_value(json_object_get(fgrp, sk));
+				json_object_set_new(ogrp, sk, json_integer(d));
+			}
+			json_object_set_new(ovm, gk, ogrp);
+		}
+		json_object_set_new(out, vmk, ovm);
+	}
+	return out;
+}
+
+static long long vcpu_sum(json_t *stats, const char *name, int *found)
+{
+	json_t *vm, *grp, *v;
+	const char *vmk, *gk;
+	long long sum = 0;
+
+	json_object_foreach(stats, vmk, vm)
+		json_object_foreach(vm, gk, grp) {
+			if (strncmp(gk, "vcpu", 4))
+				continue;
+			v = json_object_get(grp, name);
+			if (json_is_integer(v)) {
+				sum += json_integer_value(v);
+				*found = 1;
+			}
+		}
+	return sum;
+}
+
+int ns_kvm_l0(json_t *stats, struct ns_l0 *out)
+{
+	int found = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!stats)
+		return -1;
+	out->hcsr_insn = vcpu_sum(stats, "hcsr_insn_accesses", &found);
+	if (!found)
+		return -1;
+	out->hfence_local = vcpu_sum(stats, "hfence_local", &found);
+	out->sret = vcpu_sum(stats, "switch_to_entries", &found);
+	out->nacl_calls = vcpu_sum(stats, "nacl_sync_calls", &found) +
+			  vcpu_sum(stats, "nacl_sret_entries", &found);
+	out->entries = out->sret + vcpu_sum(stats, "nacl_sret_entries", &found);
+	out->total = out->hcsr_insn + out->hfence_local + out->sret + out->nacl_calls;
+	return 0;
+}

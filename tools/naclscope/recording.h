@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
+/*
+ * A naclscope recording in memory, and its JSON form (docs/recording.md).
+ * report and compare read only this, so recordings made on the riscv64
+ * guest are analysed anywhere.
+ */
+#ifndef NACLSCOPE_RECORDING_H
+#define NACLSCOPE_RECORDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <linux/types.h>
+#include "naclscope.h"
+#include "stats.h"
+
+#define NS_SCHEMA		1
+#define NS_VERSION		"0.1"
+#define NS_MAX_PROGS		16
+
+extern const char *const ns_span_keys[NS_SPANS];	/* "switch_cycles", "host_ns", "guest_ns" */
+
+struct ns_entry {
+	struct ns_key key;
+	struct ns_span span[NS_SPANS];
+};
+
+struct ns_prog_cost {
+	char name[32];
+	uint64_t run_cnt;
+	uint64_t run_time_ns;
+};
+
+struct ns_recording {
+	int schema;
+	char *tool;
+	char *kernel;		/* uname release */
+	char *machine;		/* uname machine */
+	char *sbi_impl;		/* NULL when unknown */
+	char *sbi_version;
+	char *nacl_param;	/* /sys/module/kvm/parameters/nacl_features, NULL if absent */
+	long long nacl_offered;	/* -1 unknown */
+	long long nacl_enabled;
+	int degraded;		/* 1: kvm_entry/kvm_exit only */
+	int switch_only;	/* 1: switch cycles only (record -s): no host/guest spans */
+	char *command;		/* NULL: not around a command */
+	long long pid;		/* the -p filter, 0 for all */
+	double duration_s;
+	uint64_t drops;
+	uint64_t vcpu_drops;
+	size_t n;
+	struct ns_entry *e;
+	struct ns_counter cnt[NS_CNT_MAX];
+	json_t *kvm_stats;	/* object or NULL; owned */
+	int bpf_stats;		/* kernel BPF run-time stats were on */
+	unsigned int nprogs;
+	struct ns_prog_cost prog[NS_MAX_PROGS];
+};
+
+void ns_rec_init(struct ns_recording *r);
+void ns_rec_free(struct ns_recording *r);
+/* Room for one more entry; NULL on allocation failure. */
+struct ns_entry *ns_rec_add(struct ns_recording *r, const struct ns_key *key);
+uint64_t ns_rec_total_exits(const struct ns_recording *r);
+
+json_t *ns_rec_to_json(const struct ns_recording *r);
+/* 0 or -1 with a one-line reason (no trailing newline) in err. */
+int ns_rec_from_json(json_t *root, struct ns_recording *r, char *err, size_t errlen);
+int ns_rec_load(const char *path, struct ns_recording *r, char *err, size_t errlen);
+/* Writes path.tmp and renames it over path; "-" writes to stdout. */
+int ns_json_save(json_t *root, const char *path, char *err, size_t errlen);
+int ns_rec_save(const struct ns_recording *r, const char *path, char *err, size_t errlen);
+
+#endif /* NACLSCOPE_RECORDING_H */
