@@ -9,7 +9,18 @@ HOST_CC     ?= gcc
 HOST_CFLAGS ?= -O2 -g -Wall -Wextra -Werror -std=gnu11
 export NACLSCOPE_CACHE
 
-.PHONY: all help deps check test demo kernel rootfs firmware firmware-test e2e unit shellcheck clean
+# bench: exitbench ns/exit per kind under -icount shift=0 (1 ns = 1 guest
+# instruction), side by side on the non-nested baseline (OpenSBI without the
+# series) and on the NACL harness, in one invocation. Figures, not tests.
+.PHONY: bench
+bench: deps kernel rootfs tools firmware
+	@set -e; for fw in plain nacl; do \
+		echo "[bench] firmware $$fw"; \
+		scripts/run-qemu --firmware $$fw --smp 1 --icount --timeout 900 \
+			tools/exitbench/bench-guest.sh tests/e2e/guest-lib.sh $(BUILD)/riscv64/exitbench/exitbench; \
+	done
+
+.PHONY: all help deps check test demo kernel rootfs firmware firmware-test tools checkpatch e2e unit shellcheck clean
 .DEFAULT_GOAL := help
 
 help:
@@ -17,6 +28,7 @@ help:
 	@echo "  make demo    install what is missing, build everything, boot QEMU, run the main job"
 	@echo "  make test    every test (check + kernel + rootfs + QEMU end-to-end); CI runs this"
 	@echo "  make check   host-only tests (unit tests, script lint), under 2 minutes"
+	@echo "  make bench   exitbench instructions per exit, baseline vs NACL firmware (figures, not tests)"
 	@echo "  make firmware-test  OpenSBI NACL series: bare-metal payload on every feature subset"
 	@echo "  make deps | kernel | rootfs | firmware | e2e | clean"
 
@@ -35,16 +47,30 @@ $(BUILD)/host/test_stats: tests/unit/test_stats.c tools/lib/stats.c tools/lib/st
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "[unit] $$(basename $$t)"; $$t; done
+	@$(MAKE) --no-print-directory -C tools/exitbench host-test OUT=$(BUILD)/exitbench
+	@$(MAKE) --no-print-directory -C tools/naclscope test OUT=$(BUILD)/naclscope
+
+# report and compare on the host, where recordings are analysed.
+.PHONY: naclscope-host
+naclscope-host: deps
+	@$(MAKE) --no-print-directory -C tools/naclscope host OUT=$(BUILD)/naclscope
+
+# BPF programs loaded on the host kernel and driven with BPF_PROG_TEST_RUN (root).
+bpf-test:
+	@$(MAKE) --no-print-directory -C tools/naclscope bpf-test OUT=$(BUILD)/naclscope
+
+checkpatch:
+	@tests/checkpatch
 
 SHELL_SCRIPTS := $(shell grep -lE '^\#!/(usr/bin/env bash|bin/(ba)?sh)' scripts/* tests/*/* .ci/run 2>/dev/null) \
-		 tests/e2e/guest-lib.sh scripts/lib.sh
+		 $(wildcard tests/e2e/*.sh tools/*/*.sh) scripts/lib.sh
 
 shellcheck:
 	@echo "[shellcheck] $(words $(SHELL_SCRIPTS)) scripts"
 	@shellcheck -x -P scripts -P tests/e2e $(SHELL_SCRIPTS)
 
 check: deps
-	@$(MAKE) --no-print-directory unit shellcheck
+	@$(MAKE) --no-print-directory unit bpf-test shellcheck checkpatch
 	@tests/scripts/bad-input
 	@echo "[check] all host-only checks passed"
 
@@ -59,26 +85,35 @@ rootfs: deps
 firmware: deps
 	@scripts/build-firmware --variant plain > /dev/null
 	@scripts/build-firmware --variant nacl > /dev/null
+	@scripts/build-firmware --variant nested > /dev/null
 
 # The unpatched build must not offer NACL; the patched one passes every
 # check on each advertised subset (all, no autoswap, sync_csr+sync_sret,
 # sync_csr+sync_hfence, none).
 firmware-test: deps
 	@tests/firmware/run --variant plain
+	@tests/firmware/run --variant nested
 	@set -e; for m in 0xf 0x7 0x5 0x3 0x0; do tests/firmware/run --features $$m; done
 
-e2e: deps kernel rootfs
-	@tests/e2e/run
+# riscv64 tools for the guest, cross-compiled against the guest root.
+tools: deps
+	@set -e; sysroot=$$(scripts/build-rootfs); \
+	$(MAKE) --no-print-directory -C tools/exitbench SYSROOT=$$sysroot OUT=$(BUILD)/riscv64/exitbench; \
+	$(MAKE) --no-print-directory -C tools/naclscope cross SYSROOT=$$sysroot OUT=$(BUILD)/naclscope; \
+	$(MAKE) --no-print-directory -f mk/cross.mk -f tests/e2e/kvm-exits.mk SYSROOT=$$sysroot OUT=$(BUILD)/riscv64
+
+e2e: deps kernel rootfs tools
+	@BUILD=$(BUILD) tests/e2e/run
 
 test: deps
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory check && \
 	$(MAKE) --no-print-directory firmware-test && \
-	$(MAKE) --no-print-directory kernel rootfs && \
+	$(MAKE) --no-print-directory kernel rootfs tools && \
 	$(MAKE) --no-print-directory e2e && \
 	echo "[test] all tests passed in $$(( $$(date +%s) - start ))s"
 
-demo: deps kernel rootfs
+demo: deps kernel rootfs tools firmware
 	@scripts/demo
 
 clean:

@@ -313,6 +313,7 @@ SEC("raw_tp/kvm_riscv_world_switch")
 int ns_world_switch(__u64 *ctx)
 {
 	struct ns_key key = {};
+	__u64 cycles;
 
 	key.pid = (__u32)ctx[0];
 	if (targ_pid && key.pid != targ_pid)
@@ -322,14 +323,19 @@ int ns_world_switch(__u64 *ctx)
 	key.path = (__u8)ctx[3];
 	key.hstatus_mode = (__u8)ctx[4];
 	set_reason(&key, ctx[5], ctx[6], ctx[7], ctx[8]);
+	cycles = ctx[9];
+	if (cycles >= NS_CYCLES_MAX) {
+		count(NS_CNT_BAD_CYCLES, 0, 0);
+		cycles = 0;
+	}
 	if (switch_only) {
 		struct ns_val *val = get_val(&key);
 
 		if (val)
-			span_add(&val->span[NS_SPAN_SWITCH], ctx[9]);
+			span_add(&val->span[NS_SPAN_SWITCH], cycles);
 		return 0;
 	}
-	account_exit(&key, ctx[9], 1);
+	account_exit(&key, cycles, 1);
 	return 0;
 }
 

@@ -87,6 +87,9 @@ struct ns_slot {
 
 #define NS_PROBES		4
 
+/* A world switch of 2^48 cycles (days) is a broken counter, not a measurement. */
+#define NS_CYCLES_MAX		(1ULL << 48)
+
 /* Per-CPU array "counters": one struct ns_counter per index. */
 struct ns_counter {
 	__u64 count;
@@ -101,6 +104,7 @@ struct ns_counter {
 enum ns_counter_id {
 	NS_CNT_DROPS = 0,		/* exits not aggregated: the exits map was full */
 	NS_CNT_VCPU_DROPS,		/* spans lost: no free slot in the per-vCPU array */
+	NS_CNT_BAD_CYCLES,		/* cycles >= NS_CYCLES_MAX (a negative delta): filed as 0 */
 	NS_CNT_SYNC_CSR,		/* kvm_riscv_nacl_sync what=0; sum = entries */
 	NS_CNT_SYNC_CSR_ALL,		/* ... of those with csr == -1 */
 	NS_CNT_SYNC_HFENCE,		/* kvm_riscv_nacl_sync what=1; sum = entries */

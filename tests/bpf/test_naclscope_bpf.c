@@ -270,6 +270,12 @@ static void test_sum_of_squares_carries_into_high_word(void **state)
 	assert_int_equal(v.span[NS_SPAN_SWITCH].sum_sq_hi, 4 + 2);
 	assert_int_equal(v.span[NS_SPAN_SWITCH].sum_sq_lo, 2 * ((1ULL << 33) + 1));
 	assert_int_equal(v.span[NS_SPAN_SWITCH].hist[NS_HIST_BUCKETS - 1], 0);
+	/* a negative delta (as a broken cycle counter gives) is counted, filed as 0 */
+	world_switch(s, 1, 1, 0, 0, 0, 20, 0, 0, 0, (uint64_t)-16334340455ULL);
+	assert_int_equal(lookup(s, &k, &v), 0);
+	assert_int_equal(v.span[NS_SPAN_SWITCH].count, 4);
+	assert_int_equal(v.span[NS_SPAN_SWITCH].min, 0);
+	assert_int_equal(counter(s, NS_CNT_BAD_CYCLES).count, 1);
 	naclscope_bpf__destroy(s);
 }
 

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
+# shellcheck source=tests/e2e/guest-lib.sh
 # Smoke test, run inside the guest by tests/e2e/run: the stack boots and
 # every tool the later tests need is there and works.
 . /job/guest-lib.sh

@@ -77,6 +77,7 @@ static void build(struct ns_recording *r)
 	r->cnt[NS_CNT_NACL_CALL + 2].errors = 1;
 	r->drops = r->cnt[NS_CNT_DROPS].count = 3;
 	r->vcpu_drops = r->cnt[NS_CNT_VCPU_DROPS].count = 1;
+	r->bad_cycles = r->cnt[NS_CNT_BAD_CYCLES].count = 2;
 	r->kvm_stats = json_pack("{s{s{sI}s{sIsI}}}", "181-11", "vm", "remote_tlb_flush", 2LL,
 				 "vcpu0", "exits", 157LL, "nacl_sret_entries", 50LL);
 	r->bpf_stats = 1;
@@ -113,6 +114,7 @@ static void test_round_trip_keeps_every_field(void **state)
 	assert_int_equal(b.switch_only, 1);
 	assert_int_equal(b.drops, 3);
 	assert_int_equal(b.vcpu_drops, 1);
+	assert_int_equal(b.bad_cycles, 2);
 	assert_true(b.duration_s == 2.5);
 	assert_int_equal(b.n, 3);
 	for (i = 0; i < a.n; i++) {

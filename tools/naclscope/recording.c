@@ -121,6 +121,7 @@ json_t *ns_rec_to_json(const struct ns_recording *r)
 	json_object_set_new(root, "duration_s", json_real(r->duration_s));
 	json_object_set_new(root, "drops", json_pack("{sIsI}", "exits", (json_int_t)r->drops,
 			    "vcpus", (json_int_t)r->vcpu_drops));
+	json_object_set_new(root, "bad_cycles", json_integer((json_int_t)r->bad_cycles));
 
 	for (i = 0; i < r->n; i++) {
 		const struct ns_entry *e = &r->e[i];
@@ -550,6 +551,13 @@ int ns_rec_from_json(json_t *root, struct ns_recording *r, char *err, size_t err
 	if (get_u64(&c, o, "exits", "drops", &r->drops) ||
 	    get_u64(&c, o, "vcpus", "drops", &r->vcpu_drops))
 		goto err;
+	v = json_object_get(root, "bad_cycles");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 0)) {
+		fail(&c, "bad_cycles: expected a non-negative integer");
+		goto err;
+	}
+	r->bad_cycles = v ? (uint64_t)json_integer_value(v) : 0;
+	r->cnt[NS_CNT_BAD_CYCLES].count = r->bad_cycles;
 	r->cnt[NS_CNT_DROPS].count = r->drops;
 	r->cnt[NS_CNT_VCPU_DROPS].count = r->vcpu_drops;
 	o = json_object_get(root, "exits");

@@ -162,6 +162,9 @@ static void print_text(const struct ns_recording *r, const struct totals *t)
 	       r->duration_s, r->command ? ", command: " : "", r->command ? r->command : "");
 	if (r->switch_only)
 		printf("switch-only recording (record -s): no host or guest spans\n");
+	if (r->bad_cycles)
+		printf("WARNING: %llu world switches reported a negative cycle delta (filed as 0 cycles)\n",
+		       (unsigned long long)r->bad_cycles);
 	if (r->drops || r->vcpu_drops)
 		printf("WARNING: incomplete: %llu exits found no free key slot, %llu host spans no vCPU slot\n",
 		       (unsigned long long)r->drops, (unsigned long long)r->vcpu_drops);
