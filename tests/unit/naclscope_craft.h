@@ -52,4 +52,13 @@ static inline void craft_facts(struct ns_recording *r)
 	r->duration_s = 2.5;
 }
 
+/* Remove a test's scratch directory (cmocka group teardown body). */
+static inline int craft_remove_dir(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
 #endif /* NACLSCOPE_CRAFT_H */
