@@ -34,6 +34,7 @@ const volatile __u32 slot_mask = NS_MAX_EXIT_KEYS - 1;	/* "exits" size - 1 */
 const volatile __u32 vcpu_mask = NS_MAX_VCPUS - 1;	/* "vcpus" size - 1 */
 /* 1: switch cycles only, no clock reads and no kvm_entry program (the cheap mode) */
 const volatile __u32 switch_only = 0;
+const volatile __u32 dbg_stage = 0;
 
 /* What kvm_entry leaves for the exit event on the same CPU. */
 struct ns_cpu {
@@ -315,6 +316,10 @@ int ns_world_switch(__u64 *ctx)
 	struct ns_key key = {};
 	__u64 cycles;
 
+	if (dbg_stage == 1)
+		return 0;
+	if (dbg_stage == 2)
+		return bpf_ktime_get_ns() & 0;
 	key.pid = (__u32)ctx[0];
 	if (targ_pid && key.pid != targ_pid)
 		return 0;
@@ -328,8 +333,13 @@ int ns_world_switch(__u64 *ctx)
 		count(NS_CNT_BAD_CYCLES, 0, 0);
 		cycles = 0;
 	}
+	if (dbg_stage == 3)
+		return key.sub + cycles & 0;
 	if (switch_only) {
 		struct ns_val *val = get_val(&key);
+
+		if (dbg_stage == 4)
+			return 0;
 
 		if (val)
 			span_add(&val->span[NS_SPAN_SWITCH], cycles);

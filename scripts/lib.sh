@@ -37,6 +37,20 @@ ns_hash() {
 	} | sha256sum | cut -c1-16
 }
 
+# Serialize the builds of one artefact: ns_lock NAME. The lock (fd 9) is
+# held until the calling script exits; a concurrent run of the same build
+# waits for it, then finds the artefact done. Check for the artefact
+# again after taking the lock.
+ns_lock() {
+	local f="$NS_CACHE/locks/$1.lock"
+	mkdir -p "$NS_CACHE/locks" || die "cannot create $NS_CACHE/locks"
+	exec 9> "$f" || die "cannot open lock $f"
+	if ! flock -n 9; then
+		say "another run is building $1; waiting for it (lock $f)"
+		flock 9 || die "cannot take lock $f"
+	fi
+}
+
 # Refuse to start a long step without room for it (MiB).
 need_space() {
 	local dir=$1 mib=$2 avail

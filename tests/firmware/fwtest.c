@@ -41,7 +41,8 @@ typedef unsigned int uint;
 enum {
 	STAT_PROBE_FEATURE, STAT_SET_SHMEM, STAT_SYNC_CSR, STAT_SYNC_HFENCE,
 	STAT_SYNC_SRET, STAT_UNKNOWN_FUNC, STAT_GUEST_TRAPS, STAT_GUEST_EXITS,
-	STAT_CSR_WRITES, STAT_HFENCE_ENTRIES, STAT_HFENCE_MALFORMED, STAT_MAX,
+	STAT_CSR_WRITES, STAT_HFENCE_ENTRIES, STAT_HFENCE_MALFORMED,
+	STAT_DIRECT_TRAPS, STAT_MAX,
 };
 
 /* Shared memory layout (SBI specification, NACL chapter; RV64) */
@@ -632,7 +633,7 @@ static void expect_same(enum scenario sc, enum run_mode mode,
 static void test_sync_sret(void)
 {
 	struct exit_info ref, e;
-	ulong exits, traps, nacl_runs = 0;
+	ulong exits, traps, direct, nacl_runs = 0;
 	enum run_mode mode;
 	enum scenario sc;
 
@@ -654,6 +655,7 @@ static void test_sync_sret(void)
 	csr_write(CSR_HSTATUS, host_hstatus);
 	exits = stat(STAT_GUEST_EXITS);
 	traps = stat(STAT_GUEST_TRAPS);
+	direct = stat(STAT_DIRECT_TRAPS);
 
 	for (sc = 0; sc < S_MAX; sc++) {
 		run_scenario(sc, RUN_DIRECT, &ref);
@@ -725,6 +727,12 @@ static void test_sync_sret(void)
 	/* ebreak runs take their first trap in VS-mode, not in M-mode */
 	expect("guest_traps counter", stat(STAT_GUEST_TRAPS) - traps,
 	       nacl_runs);
+	/*
+	 * Direct runs end in M-mode when the exit is an exception only a
+	 * guest raises: 4 of the 6 scenarios, 3 more checks, 16 ecalls.
+	 */
+	expect("direct_traps counter (exits of guests run by SRET)",
+	       stat(STAT_DIRECT_TRAPS) - direct, 4 + 3 + 16);
 	csr_write(CSR_HGATP, 0);
 }
 

@@ -92,6 +92,8 @@ static struct naclscope_bpf *ns_open_attach(unsigned int targ_pid, int switch_on
 	}
 	skel->rodata->targ_pid = targ_pid;
 	skel->rodata->switch_only = switch_only;
+	if (getenv("NS_STAGE"))
+		skel->rodata->dbg_stage = atoi(getenv("NS_STAGE"));
 	bpf_program__set_autoload(skel->progs.ns_kvm_exit, true);
 	err = naclscope_bpf__load(skel);
 	if (err) {

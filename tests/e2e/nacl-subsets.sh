@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: GPL-2.0
+# Linux on the NACL-patched OpenSBI, inside the guest (busybox sh):
+#   tests/e2e/run nacl-subsets, or
+#   scripts/run-qemu --firmware $(scripts/build-firmware --variant nacl --features 0x7) \
+#       --smp 4 tests/e2e/nacl-subsets.sh tests/e2e/guest-lib.sh <conf> <OUT>/exitbench
+# <conf> is a file named subset.conf that sets OFFERED (the firmware's NACL
+# feature mask), KVM_MASKS (the kvm.nacl_features= values to load kvm.ko
+# with, one after the other) and N (exits per vCPU and kind).
+#
+# For each kvm.nacl_features mask M, with E = OFFERED & M the features KVM
+# may use (bit 0 sync_csr, 1 sync_hfence, 2 sync_sret, 3 autoswap_csr):
+#   - dmesg and the kvm_riscv_nacl_init event report OFFERED and E;
+#   - exitbench makes exactly N exits of every kind on 2 vCPUs;
+#   - every world switch takes the path and HSTATUS mode E implies:
+#     sync_sret in E -> path sync_sret, and HSTATUS by autoswap if
+#     autoswap_csr is in E, else by sync_csr if sync_csr is in E, else
+#     direct; no sync_sret (or M = 0, NACL off) -> switch_to, direct;
+#   - the vCPU counters agree one for one: entries on that path = HSTATUS
+#     swaps of that mode = KVM exits, the other paths and modes zero, and
+#     the tracepoint's events for the run carry only that path and mode.
+# shellcheck shell=sh
+# shellcheck source=tests/e2e/guest-lib.sh
+. /job/guest-lib.sh
+# shellcheck disable=SC1091
+. /job/subset.conf
+
+EB=/job/exitbench
+T=/sys/kernel/tracing
+W=/tmp/nacl-subsets
+mkdir -p "$W"
+[ -d "$T/events" ] || mount -t tracefs none "$T"
+echo 4096 > "$T/buffer_size_kb"
+: "${OFFERED:?subset.conf sets no OFFERED}" "${KVM_MASKS:?subset.conf sets no KVM_MASKS}" "${N:=500}"
+
+names() {
+	l=""
+	for b in 0:sync_csr 1:sync_hfence 2:sync_sret 3:autoswap_csr; do
+		[ $(($1 & (1 << ${b%%:*}))) -eq 0 ] || l="${l:+$l, }${b#*:}"
+	done
+	echo "${l:-no features}"
+}
+hex() { printf '0x%x' "$(($1))"; }
+
+echo "# $(nproc) hart(s), firmware offers $(hex "$OFFERED") ($(names "$OFFERED")), kvm masks: $KVM_MASKS"
+if [ -e /dev/kvm ]; then
+	notok "kvm must not be loaded before the test"
+	summary
+	exit 1
+fi
+
+for m in $KVM_MASKS; do
+	e=$((OFFERED & m))
+	if [ $((m)) -ne 0 ] && [ $((e & 4)) -ne 0 ]; then
+		path=sync_sret
+		if [ $((e & 8)) -ne 0 ]; then mode=autoswap; elif [ $((e & 1)) -ne 0 ]; then mode=sync_csr; else mode=direct; fi
+	else
+		path=switch_to mode=direct
+	fi
+	tag="nacl_features=$(hex "$m")"
+	echo "# $tag: KVM may use $(hex "$e") ($(names "$e")), expect path $path, hstatus $mode"
+
+	dmesg -c > /dev/null
+	echo > "$T/trace"
+	echo 'kvm:kvm_riscv_nacl_init:mod:kvm' > "$T/set_event"
+	if ! insmod /job/kvm.ko nacl_features="$m"; then
+		notok "$tag: insmod kvm.ko"
+		continue
+	fi
+	ok "$tag: insmod kvm.ko"
+	want="SBI nested acceleration offers $(hex "$OFFERED"), enabled $(hex "$e") (nacl_features=$(hex "$m"))"
+	check "$tag: dmesg: ${want#SBI nested acceleration }" sh -c "dmesg | grep -qF '$want'"
+	if [ $((m)) -ne 0 ]; then
+		check "$tag: dmesg: using SBI nested acceleration with $(names "$e")" \
+			sh -c "dmesg | grep -q 'using SBI nested acceleration with $(names "$e")\$'"
+	else
+		check "$tag: dmesg: NACL not used" sh -c "! dmesg | grep -q 'using SBI nested acceleration'"
+	fi
+	check "$tag: kvm_riscv_nacl_init event offered $(hex "$OFFERED") enabled $(hex "$e")" \
+		grep -q "kvm_riscv_nacl_init: offered $(hex "$OFFERED") .* enabled $(hex "$e") " "$T/trace"
+	echo > "$T/set_event"
+
+	echo 1 > "$T/events/kvm/kvm_riscv_world_switch/enable"
+	for kind in sbi-kernel sbi-user mmio-user csr wfi mix; do
+		echo > "$T/trace"
+		rc=0
+		timeout "${EB_TIMEOUT:-300}" "$EB" --json --kind "$kind" -n "$N" --vcpus 2 > "$W/run.json" 2> "$W/run.err" || rc=$?
+		# world-switch events in the ring buffer by path and mode; an overrun would lose some
+		lost=$(cat "$T"/per_cpu/cpu*/stats | awk '/^overrun:/ { s += $2 } END { print s + 0 }')
+		grep -o 'kvm_riscv_world_switch: .* path [a-z_]* hstatus [a-z_]*' "$T/trace" |
+			awk '{ print $(NF - 2), $NF }' | sort | uniq -c > "$W/events"
+		python3 - "$W" "$rc" "$lost" "$path" "$mode" "$N" > "$W/verdict" 2>&1 <<-'EOF'
+		import json, sys
+		w, rc, lost, path, mode, n = sys.argv[1:7]
+		rc, lost, n = int(rc), int(lost), int(n)
+		errs = []
+		try:
+		    doc = json.load(open(w + "/run.json"))
+		except Exception as e:
+		    print("no JSON (status %d): %s: %s" % (rc, e, open(w + "/run.err").read().strip()))
+		    sys.exit(1)
+		if rc != 0 or not doc["ok"]:
+		    errs.append("status %d, ok %s: %s" % (rc, doc["ok"], [r.get("error") for r in doc["results"]]))
+		if len(doc["results"]) != 2:
+		    errs.append("%d results for 2 vCPUs" % len(doc["results"]))
+		paths = {"switch_to": "switch_to_entries", "sync_sret": "nacl_sret_entries"}
+		modes = {"direct": "hstatus_direct", "sync_csr": "hstatus_sync_csr", "autoswap": "hstatus_autoswap"}
+		window = 0
+		for r in doc["results"]:
+		    s = r["kvm_stats"]
+		    who = "vCPU %d" % r["vcpu"]
+		    if r["guest_count"] != n:
+		        errs.append("%s: guest counted %d, want %d" % (who, r["guest_count"], n))
+		    exits = s.get("exits", -1)
+		    window += exits
+		    if exits < n:
+		        errs.append("%s: %d KVM exits for %d guest exits" % (who, exits, n))
+		    for p, c in paths.items():
+		        want = exits if p == path else 0
+		        if s.get(c) != want:
+		            errs.append("%s: %s %s, want %d" % (who, c, s.get(c), want))
+		    for m, c in modes.items():
+		        want = exits if m == mode else 0
+		        if s.get(c) != want:
+		            errs.append("%s: %s %s, want %d" % (who, c, s.get(c), want))
+		    if path == "sync_sret" and s.get("hcsr_shmem_accesses", 0) < 3 * exits:
+		        errs.append("%s: hcsr_shmem_accesses %s < 3 per exit" % (who, s.get("hcsr_shmem_accesses")))
+		    if path == "switch_to" and s.get("hcsr_insn_accesses", 0) < 4 * exits:
+		        errs.append("%s: hcsr_insn_accesses %s < 4 per exit" % (who, s.get("hcsr_insn_accesses")))
+		ev = {}
+		for line in open(w + "/events"):
+		    c, p, m = line.split()
+		    ev[(p, m)] = int(c)
+		if lost:
+		    errs.append("%d trace events lost" % lost)
+		other = {k: v for k, v in ev.items() if k != (path, mode)}
+		if other:
+		    errs.append("events on other paths/modes: %s" % other)
+		got = ev.get((path, mode), 0)
+		if got < window:
+		    errs.append("%d %s/%s events for %d windowed exits" % (got, path, mode, window))
+		if errs:
+		    print("; ".join(errs[:4]))
+		    sys.exit(1)
+		print("2 vCPUs x %d exits, %d KVM exits in the window, %d events, all %s/%s" % (n, window, got, path, mode))
+		EOF
+		verdict=$?
+		if [ "$verdict" -eq 0 ]; then ok "$tag: $kind: $(cat "$W/verdict")"; else notok "$tag: $kind: $(cat "$W/verdict")"; fi
+	done
+	echo 0 > "$T/events/kvm/kvm_riscv_world_switch/enable"
+	check "$tag: rmmod kvm" rmmod kvm
+done
+summary

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * naclscope_fw: the per-hart counters of the naclscope OpenSBI NACL
+ * harness (firmware/patches), read from S-mode so a benchmark can divide
+ * firmware round trips by KVM exits.
+ *
+ * The firmware serves them through a firmware-specific SBI extension
+ * (EID 0x0A4E434C): function 0 returns counter a0 of the calling hart
+ * (SBI_ERR_INVALID_PARAM past the last one), function 1 clears the
+ * calling hart's counters. This module asks every online hart:
+ *
+ *   /sys/kernel/debug/naclscope_fw/counters   one line per hart:
+ *                                             "hart N name=value ..."
+ *   echo 1 > /sys/kernel/debug/naclscope_fw/reset
+ *
+ * Loading fails with -ENODEV on firmware without the extension.
+ */
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/smp.h>
+#include <asm/sbi.h>
+
+#define NS_FW_EID		0x0A4E434C
+#define NS_FW_READ		0
+#define NS_FW_RESET		1
+#define NS_FW_MAX_COUNTERS	32
+
+/* In the firmware's order (include/sbi/sbi_ecall_interface.h) */
+static const char *const ns_fw_names[] = {
+	"probe_feature", "set_shmem", "sync_csr", "sync_hfence", "sync_sret",
+	"unknown_func", "guest_traps", "guest_exits", "csr_writes",
+	"hfence_entries", "hfence_malformed", "direct_traps",
+};
+
+struct ns_fw_read {
+	unsigned long val[NS_FW_MAX_COUNTERS];
+	unsigned int n;
+};
+
+static struct dentry *ns_fw_dir;
+
+static void ns_fw_read_this_hart(void *arg)
+{
+	struct ns_fw_read *r = arg;
+	struct sbiret ret;
+	unsigned int i;
+
+	for (i = 0; i < NS_FW_MAX_COUNTERS; i++) {
+		ret = sbi_ecall(NS_FW_EID, NS_FW_READ, i, 0, 0, 0, 0, 0);
+		if (ret.error)
+			break;
+		r->val[i] = ret.value;
+	}
+	r->n = i;
+}
+
+static void ns_fw_reset_this_hart(void *arg)
+{
+	sbi_ecall(NS_FW_EID, NS_FW_RESET, 0, 0, 0, 0, 0, 0);
+}
+
+static int ns_fw_counters_show(struct seq_file *m, void *unused)
+{
+	struct ns_fw_read r;
+	unsigned int i;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		r.n = 0;
+		if (smp_call_function_single(cpu, ns_fw_read_this_hart, &r, 1))
+			continue;
+		seq_printf(m, "hart %lu", cpuid_to_hartid_map(cpu));
+		for (i = 0; i < r.n; i++) {
+			if (i < ARRAY_SIZE(ns_fw_names))
+				seq_printf(m, " %s=%lu", ns_fw_names[i], r.val[i]);
+			else
+				seq_printf(m, " counter%u=%lu", i, r.val[i]);
+		}
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ns_fw_counters);
+
+static ssize_t ns_fw_reset_write(struct file *file, const char __user *buf,
+				 size_t count, loff_t *ppos)
+{
+	on_each_cpu(ns_fw_reset_this_hart, NULL, 1);
+	return count;
+}
+
+static const struct file_operations ns_fw_reset_fops = {
+	.owner = THIS_MODULE,
+	.write = ns_fw_reset_write,
+};
+
+static int __init ns_fw_init(void)
+{
+	if (sbi_probe_extension(NS_FW_EID) <= 0) {
+		pr_info("naclscope_fw: the firmware has no naclscope counters\n");
+		return -ENODEV;
+	}
+	ns_fw_dir = debugfs_create_dir("naclscope_fw", NULL);
+	debugfs_create_file("counters", 0444, ns_fw_dir, NULL,
+			    &ns_fw_counters_fops);
+	debugfs_create_file("reset", 0200, ns_fw_dir, NULL, &ns_fw_reset_fops);
+	return 0;
+}
+
+static void __exit ns_fw_exit(void)
+{
+	debugfs_remove(ns_fw_dir);
+}
+
+module_init(ns_fw_init);
+module_exit(ns_fw_exit);
+MODULE_DESCRIPTION("Counters of the naclscope OpenSBI NACL harness");
+MODULE_LICENSE("GPL");
