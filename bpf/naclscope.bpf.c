@@ -9,18 +9,20 @@
  *
  * Spans (see struct ns_val):
  *  - switch: the `cycles` argument of kvm_riscv_world_switch;
+ *  - host:   from an exit to the same vCPU's next entry, filed under the key
+ *            of the exit that caused it. With the series: the time between
+ *            the vCPU's consecutive world switch events less the later
+ *            switch's cycles (in ns), so one program per exit suffices.
+ *            Degraded: kvm_exit to the next kvm_entry of the same struct
+ *            kvm_vcpu pointer (its value only, nothing is read through it);
  *  - guest:  ns from kvm_entry (right before the enter/exit call) to the
- *            exit event (kvm_riscv_world_switch, or kvm_exit in degraded
- *            mode); both fire with preemption off, so a per-CPU stamp links
- *            them, and the guest span includes the switch itself;
- *  - host:   ns from that exit event to the next kvm_entry of the same
- *            vCPU, filed under the key of the exit that caused it. The vCPU
- *            is known by the struct kvm_vcpu pointer kvm_entry passes (its
- *            value only, nothing is read through it).
+ *            exit event, on the same CPU (preemption is off between them):
+ *            only with guest_span (a second program per exit) or degraded.
  *
- * Cost: the hot path uses array maps only (per-CPU array lookups are
- * inlined by the verifier), open addressing on a hash of the key instead of
- * hash-map calls: two programs and two clock reads per exit.
+ * Cost: every attached program pays the tracepoint dispatch (~214 guest
+ * instructions on riscv64), so the default runs one program per exit, one
+ * clock read, array maps only (lookups inlined by the verifier) and open
+ * addressing on a hash of the key (docs/recording.md).
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
@@ -29,22 +31,30 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "keys are built as four u64 words in little-endian order (struct ns_key)"
+#endif
+
 const volatile __u32 targ_pid = 0;			/* 0: every VMM */
 const volatile __u32 slot_mask = NS_MAX_EXIT_KEYS - 1;	/* "exits" size - 1 */
-const volatile __u32 vcpu_mask = NS_MAX_VCPUS - 1;	/* "vcpus" size - 1 */
-/* 1: switch cycles only, no clock reads and no kvm_entry program (the cheap mode) */
+const volatile __u32 vcpu_mask = NS_MAX_VCPUS - 1;	/* "vcpus"/"vstates" size - 1 */
+/* 1: switch cycles only, no clock read (record -s) */
 const volatile __u32 switch_only = 0;
-const volatile __u32 dbg_stage = 0;
+/* 1: ns_guest_entry stamps kvm_entry and the guest span is measured (record --guest-span) */
+const volatile __u32 guest_span = 0;
+/* ns = cycles * cyc_mult >> NS_CYC_SHIFT: the rate of the time CSR (10 MHz on QEMU virt) */
+#define NS_CYC_SHIFT	8
+const volatile __u64 cyc_mult = 100ULL << NS_CYC_SHIFT;
 
 /* What kvm_entry leaves for the exit event on the same CPU. */
 struct ns_cpu {
 	__u64 entry_ns;		/* 0 once consumed */
-	__u64 vcpu;		/* struct kvm_vcpu pointer of that entry */
-	__u32 vslot;		/* its slot in "vcpus" */
+	__u64 vcpu;		/* degraded: struct kvm_vcpu pointer of that entry */
+	__u32 vslot;		/* degraded: its slot in "vcpus" */
 	__u32 pad;
 };
 
-/* Per-vCPU state, shared by all CPUs: only the vCPU's own thread writes it. */
+/* Degraded mode's per-vCPU state, shared by all CPUs: only the vCPU's own thread writes it. */
 struct ns_vcpu {
 	__u64 vcpu;		/* struct kvm_vcpu pointer; 0: free slot */
 	__u64 last_ns;		/* last entry or exit, to reclaim slots of dead vCPUs */
@@ -54,6 +64,15 @@ struct ns_vcpu {
 	__u32 last_cpu;		/* ... on this CPU */
 	__u32 pad;
 	struct ns_key last;	/* key of that exit */
+};
+
+/* Per-vCPU state of the series' world switch events, indexed by a hash of (vm, vcpu). */
+struct ns_vstate {
+	__u64 id;		/* ~(vm << 32 | vcpu); 0: free slot */
+	__u64 last_ns;		/* the vCPU's last world switch event; 0: no host span pending */
+	__u64 seen_ns;		/* last event, to reclaim slots of dead vCPUs */
+	__u32 slot;		/* "exits" slot of that event's key ... */
+	__u32 cpu;		/* ... on this CPU */
 };
 
 struct ns_sbi_pending {
@@ -75,6 +94,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ns_vcpu);
 } vcpus SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NS_MAX_VCPUS);
+	__type(key, __u32);
+	__type(value, struct ns_vstate);
+} vstates SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -108,46 +134,151 @@ static __always_inline void count(__u32 idx, __u64 add, __u64 err)
 	c->errors += err;
 }
 
+/* ns_hist_bucket() of tools/lib/hist.h with a branching log2: fewer instructions run. */
+static __always_inline __u32 hist_bucket(__u64 v)
+{
+	__u64 x = v;
+	__u32 lg = 0;
+
+	if (v < NS_HIST_SUB)
+		return v;
+	if (x >> 32) {
+		x >>= 32;
+		lg = 32;
+	}
+	if (x >> 16) {
+		x >>= 16;
+		lg += 16;
+	}
+	if (x >> 8) {
+		x >>= 8;
+		lg += 8;
+	}
+	if (x >> 4) {
+		x >>= 4;
+		lg += 4;
+	}
+	if (x >> 2) {
+		x >>= 2;
+		lg += 2;
+	}
+	lg += x >> 1;
+	if (lg > NS_HIST_MAX_LOG2)
+		return NS_HIST_BUCKETS - 1;
+	return (lg - NS_HIST_SUB_BITS + 1) * NS_HIST_SUB +
+	       ((v >> (lg - NS_HIST_SUB_BITS)) & (NS_HIST_SUB - 1));
+}
+
+/*
+ * One sample. min starts at ~0 when the slot is claimed (user space reads
+ * min only when count > 0); the square takes one multiplication below 2^32.
+ */
 static __always_inline void span_add(struct ns_bspan *s, __u64 v)
 {
-	__u64 lo = v & 0xffffffffULL, hi = v >> 32;
-	__u64 a = lo * lo, b = hi * lo, c = hi * hi;
-	__u64 sq_lo, sq_hi, t;
+	__u64 sq_lo, sq_hi = 0, t;
 	__u32 bkt;
 
-	/* v * v = c << 64 + b << 33 + a, as a 128-bit lo/hi pair */
-	sq_lo = a + (b << 33);
-	sq_hi = c + (b >> 31) + (sq_lo < a);
-	t = s->sum_sq_lo + sq_lo;
-	s->sum_sq_hi += sq_hi + (t < sq_lo);
-	s->sum_sq_lo = t;
+	if (v >> 32) {
+		/* v * v = c << 64 + b << 33 + a, as a 128-bit lo/hi pair */
+		__u64 lo = v & 0xffffffffULL, hi = v >> 32;
+		__u64 a = lo * lo, b = hi * lo;
 
-	if (!s->count || v < s->min)
+		sq_lo = a + (b << 33);
+		sq_hi = hi * hi + (b >> 31) + (sq_lo < a);
+	} else {
+		sq_lo = v * v;
+	}
+	t = s->sum_sq_lo + sq_lo;
+	if (t < sq_lo)
+		sq_hi++;
+	s->sum_sq_lo = t;
+	if (sq_hi)
+		s->sum_sq_hi += sq_hi;
+	if (v < s->min)
 		s->min = v;
 	if (v > s->max)
 		s->max = v;
 	s->count++;
 	s->sum += v;
-	bkt = ns_hist_bucket(v);
+	bkt = hist_bucket(v);
 	if (bkt >= NS_HIST_BUCKETS)
 		bkt = NS_HIST_BUCKETS - 1;
 	s->hist[bkt]++;
 }
 
-static __always_inline __u64 mix64(__u64 h)
+/*
+ * The key as four u64 words (struct ns_key's layout), built in registers:
+ * pid | vm << 32; vcpu | path << 32 | hstatus_mode << 40 | intr << 48;
+ * cause | ext << 32; sub.
+ */
+static __always_inline void make_key(__u64 *w, __u32 pid, __u32 vm, __u32 vcpu, __u64 path,
+				     __u64 mode, __u64 scause, __u64 stval, __u64 ext, __u64 fid)
 {
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
+	__u64 intr = scause >> 63, cause = scause & 0xffffffffULL, sub = 0;
+	__u32 insn;
+
+	ext &= 0xffffffffULL;
+	if (intr || cause != NS_CAUSE_VS_ECALL) {
+		ext = 0;
+		fid = 0;
+	}
+	if (!intr && cause == NS_CAUSE_VIRT_INSN && stval) {
+		/* stval holds the faulting instruction when the hart reports it */
+		insn = stval;
+		if ((insn & 0x7f) != 0x73)	/* not SYSTEM: keep the opcode */
+			sub = insn & 0x7f;
+		else if ((insn >> 12) & 0x7)	/* csrr{w,s,c}[i] */
+			sub = NS_SUB_CSR | (insn >> 20);
+		else				/* wfi, sret, hfence.*, ... */
+			sub = NS_SUB_SYSTEM | (insn >> 20);
+	} else {
+		sub = fid & 0xffffffffULL;
+	}
+	w[0] = pid | (__u64)vm << 32;
+	w[1] = vcpu | (path & 0xff) << 32 | (mode & 0xff) << 40 | intr << 48;
+	w[2] = cause | ext << 32;
+	w[3] = sub;
 }
 
-static __always_inline __u64 key_hash(const struct ns_key *k)
-{
-	const __u64 *w = (const __u64 *)k;
+#define NS_HASH_MUL	0x9E3779B97F4A7C15ULL
 
-	return mix64(((w[0] * 0x9E3779B97F4A7C15ULL ^ w[1]) * 0x9E3779B97F4A7C15ULL ^ w[2]) *
-		     0x9E3779B97F4A7C15ULL ^ w[3]);
+/*
+ * This CPU's slot of key w, claimed if new; NULL (and a drop) when all
+ * probes are taken. Open addressing on a multiplicative hash of the words.
+ */
+static __always_inline struct ns_slot *get_slot(const __u64 *w, __u32 *slot)
+{
+	__u64 h = ((w[0] * NS_HASH_MUL + w[1]) * NS_HASH_MUL + w[2]) * NS_HASH_MUL + w[3];
+	__u32 i, idx, hi = (h * NS_HASH_MUL) >> 32;
+	struct ns_slot *s;
+	__u64 *k;
+
+#pragma unroll
+	for (i = 0; i < NS_PROBES; i++) {
+		idx = (hi + i) & slot_mask;
+		s = bpf_map_lookup_elem(&exits, &idx);
+		if (!s)
+			break;
+		k = (__u64 *)&s->key;
+		if (!s->used) {
+			k[0] = w[0];
+			k[1] = w[1];
+			k[2] = w[2];
+			k[3] = w[3];
+			s->val.span[NS_SPAN_SWITCH].min = ~0ULL;
+			s->val.span[NS_SPAN_HOST].min = ~0ULL;
+			s->val.span[NS_SPAN_GUEST].min = ~0ULL;
+			s->used = 1;
+			*slot = idx;
+			return s;
+		}
+		if (k[0] == w[0] && k[1] == w[1] && k[2] == w[2] && k[3] == w[3]) {
+			*slot = idx;
+			return s;
+		}
+	}
+	count(NS_CNT_DROPS, 0, 0);
+	return NULL;
 }
 
 static __always_inline int key_eq(const struct ns_key *a, const struct ns_key *b)
@@ -157,32 +288,11 @@ static __always_inline int key_eq(const struct ns_key *a, const struct ns_key *b
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
 }
 
-/* This CPU's slot of key k, claimed if new; NULL (and a drop) when all probes are taken. */
 static __always_inline struct ns_val *get_val_idx(const struct ns_key *k, __u32 *slot)
 {
-	__u64 h = key_hash(k);
-	struct ns_slot *s;
-	__u32 i, idx;
+	struct ns_slot *s = get_slot((const __u64 *)k, slot);
 
-#pragma unroll
-	for (i = 0; i < NS_PROBES; i++) {
-		idx = (__u32)(h + i) & slot_mask;
-		s = bpf_map_lookup_elem(&exits, &idx);
-		if (!s)
-			break;
-		if (!s->used) {
-			__builtin_memcpy(&s->key, k, sizeof(*k));
-			s->used = 1;
-			*slot = idx;
-			return &s->val;
-		}
-		if (key_eq(&s->key, k)) {
-			*slot = idx;
-			return &s->val;
-		}
-	}
-	count(NS_CNT_DROPS, 0, 0);
-	return NULL;
+	return s ? &s->val : NULL;
 }
 
 static __always_inline struct ns_val *get_val(const struct ns_key *k)
@@ -193,19 +303,19 @@ static __always_inline struct ns_val *get_val(const struct ns_key *k)
 }
 
 /*
- * The slot of vCPU ptr, from kvm_entry: a free slot (or one unused for
- * NS_VCPU_STALE_NS) is taken for a new vCPU; a slot left by another
- * process's vCPU at the same address starts afresh.
+ * Degraded mode: the slot of vCPU ptr, from kvm_entry: a free slot (or one
+ * unused for NS_VCPU_STALE_NS) is taken for a new vCPU; a slot left by
+ * another process's vCPU at the same address starts afresh.
  */
 static __always_inline struct ns_vcpu *get_vcpu(__u64 ptr, __u64 now, __u32 tgid, __u32 *slot)
 {
 	struct ns_vcpu *v, *free = NULL;
-	__u64 h = mix64(ptr);
+	__u64 h = ptr * NS_HASH_MUL;
 	__u32 i, idx, free_idx = 0;
 
 #pragma unroll
 	for (i = 0; i < NS_PROBES; i++) {
-		idx = (__u32)(h + i) & vcpu_mask;
+		idx = (__u32)((h >> 32) + i) & vcpu_mask;
 		v = bpf_map_lookup_elem(&vcpus, &idx);
 		if (!v)
 			break;
@@ -241,35 +351,12 @@ static __always_inline struct ns_cpu *this_cpu(void)
 	return bpf_map_lookup_elem(&cpus, &zero);
 }
 
-static __always_inline void set_reason(struct ns_key *k, __u64 scause, __u64 stval,
-				       __u64 ext, __u64 fid)
-{
-	__u32 insn;
-
-	k->intr = scause >> 63;
-	k->cause = scause & 0xffffffffULL;	/* causes are small: keep 32 bits, not 63 */
-	if (k->intr)
-		return;
-	if (k->cause == NS_CAUSE_VS_ECALL) {
-		k->ext = ext;
-		k->sub = fid;
-	} else if (k->cause == NS_CAUSE_VIRT_INSN && stval) {
-		/* stval holds the faulting instruction when the hart reports it */
-		insn = stval;
-		if ((insn & 0x7f) != 0x73)	/* not SYSTEM: keep the opcode */
-			k->sub = insn & 0x7f;
-		else if ((insn >> 12) & 0x7)	/* csrr{w,s,c}[i] */
-			k->sub = NS_SUB_CSR | (insn >> 20);
-		else				/* wfi, sret, hfence.*, ... */
-			k->sub = NS_SUB_SYSTEM | (insn >> 20);
-	}
-}
-
 /*
- * An exit event: switch and guest spans; the vCPU (found through the slot
- * kvm_entry left in the per-CPU state) remembers the key for its host span.
+ * An exit event of degraded mode: guest span from the per-CPU stamp
+ * kvm_entry left; the vCPU (found through the slot kvm_entry left in the
+ * per-CPU state) remembers the key for its host span.
  */
-static __always_inline void account_exit(const struct ns_key *key, __u64 cycles, int has_cycles)
+static __always_inline void account_exit(const struct ns_key *key)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct ns_cpu *c = this_cpu();
@@ -280,12 +367,8 @@ static __always_inline void account_exit(const struct ns_key *key, __u64 cycles,
 	val = get_val_idx(key, &slot);
 	if (!c)
 		return;
-	if (val) {
-		if (has_cycles)
-			span_add(&val->span[NS_SPAN_SWITCH], cycles);
-		if (c->entry_ns && now >= c->entry_ns)
-			span_add(&val->span[NS_SPAN_GUEST], now - c->entry_ns);
-	}
+	if (val && c->entry_ns && now >= c->entry_ns)
+		span_add(&val->span[NS_SPAN_GUEST], now - c->entry_ns);
 	if (c->vcpu) {
 		v = bpf_map_lookup_elem(&vcpus, &c->vslot);
 		if (v && v->vcpu != c->vcpu)
@@ -306,50 +389,137 @@ static __always_inline void account_exit(const struct ns_key *key, __u64 cycles,
 	}
 }
 
+/*
+ * The state of vCPU (vm, vcpu) of the series' world switch events: a free
+ * slot (or one unused for NS_VCPU_STALE_NS) is claimed with a
+ * compare-and-swap, as vCPUs on other CPUs may race for it; afterwards only
+ * the vCPU's own thread writes it.
+ */
+static __always_inline struct ns_vstate *get_vstate(__u32 vm, __u32 vcpu, __u64 now)
+{
+	__u64 id = ~((__u64)vm << 32 | vcpu), old = 0;
+	__u32 h = vm * 0x9E3779B1U + vcpu, i, idx;
+	struct ns_vstate *v, *free = NULL;
+
+#pragma unroll
+	for (i = 0; i < NS_PROBES; i++) {
+		idx = (h + i) & vcpu_mask;
+		v = bpf_map_lookup_elem(&vstates, &idx);
+		if (!v)
+			break;
+		if (v->id == id)
+			return v;
+		if (!free && (!v->id || now - v->seen_ns > NS_VCPU_STALE_NS)) {
+			free = v;
+			old = v->id;
+		}
+	}
+	if (free && __sync_val_compare_and_swap(&free->id, old, id) == old) {
+		free->last_ns = 0;
+		free->seen_ns = now;
+		return free;
+	}
+	count(NS_CNT_VCPU_DROPS, 0, 0);
+	return NULL;
+}
+
+/*
+ * The host span of vCPU v's previous exit: the time between its previous
+ * world switch event and this one, less this switch (cycles, in ns); the
+ * switch covers the guest's run, so what remains is exit to next entry.
+ * Filed under the previous exit's key: its slot on this CPU, or, when the
+ * vCPU moved, the slot of the same key on this CPU.
+ */
+static __always_inline void host_span(const struct ns_vstate *v, __u64 now, __u64 cycles)
+{
+	__u64 d = now - v->last_ns, sw = (cycles * cyc_mult) >> NS_CYC_SHIFT;
+	struct ns_slot *ps, *os;
+	__u32 idx;
+
+	if (bpf_get_smp_processor_id() == v->cpu) {
+		ps = bpf_map_lookup_elem(&exits, &v->slot);
+	} else {
+		os = bpf_map_lookup_percpu_elem(&exits, &v->slot, v->cpu);
+		if (!os || !os->used)
+			return;
+		ps = get_slot((const __u64 *)&os->key, &idx);
+	}
+	if (ps)
+		span_add(&ps->val.span[NS_SPAN_HOST], d > sw ? d - sw : 0);
+}
+
 /* kvm_riscv_world_switch(int pid, u32 vm, u32 vcpu, u8 path, u8 hstatus_mode,
  *			  unsigned long scause, unsigned long stval,
  *			  unsigned long sbi_ext, unsigned long sbi_fid, u64 cycles)
+ *
+ * The hot path: one program per exit, one clock read (none with
+ * switch_only), array maps only.
  */
 SEC("raw_tp/kvm_riscv_world_switch")
 int ns_world_switch(__u64 *ctx)
 {
-	struct ns_key key = {};
-	__u64 cycles;
+	__u32 pid = ctx[0], vm = ctx[1], vcpu = ctx[2], idx = 0;
+	struct ns_vstate *v;
+	struct ns_slot *s;
+	struct ns_cpu *c;
+	__u64 w[4], cycles, now;
 
-	if (dbg_stage == 1)
+	if (targ_pid && pid != targ_pid)
 		return 0;
-	if (dbg_stage == 2)
-		return bpf_ktime_get_ns() & 0;
-	key.pid = (__u32)ctx[0];
-	if (targ_pid && key.pid != targ_pid)
-		return 0;
-	key.vm = (__u32)ctx[1];
-	key.vcpu = (__u32)ctx[2];
-	key.path = (__u8)ctx[3];
-	key.hstatus_mode = (__u8)ctx[4];
-	set_reason(&key, ctx[5], ctx[6], ctx[7], ctx[8]);
+	make_key(w, pid, vm, vcpu, ctx[3], ctx[4], ctx[5], ctx[6], ctx[7], ctx[8]);
 	cycles = ctx[9];
 	if (cycles >= NS_CYCLES_MAX) {
 		count(NS_CNT_BAD_CYCLES, 0, 0);
 		cycles = 0;
 	}
-	if (dbg_stage == 3)
-		return key.sub + cycles & 0;
-	if (switch_only) {
-		struct ns_val *val = get_val(&key);
-
-		if (dbg_stage == 4)
-			return 0;
-
-		if (val)
-			span_add(&val->span[NS_SPAN_SWITCH], cycles);
+	s = get_slot(w, &idx);
+	if (s)
+		span_add(&s->val.span[NS_SPAN_SWITCH], cycles);
+	if (switch_only)
 		return 0;
+	now = bpf_ktime_get_ns();
+	if (guest_span) {
+		c = this_cpu();
+		if (c) {
+			if (s && c->entry_ns && now >= c->entry_ns)
+				span_add(&s->val.span[NS_SPAN_GUEST], now - c->entry_ns);
+			c->entry_ns = 0;
+		}
 	}
-	account_exit(&key, cycles, 1);
+	v = get_vstate(vm, vcpu, now);
+	if (!v)
+		return 0;
+	if (v->last_ns && now >= v->last_ns)
+		host_span(v, now, cycles);
+	v->seen_ns = now;
+	if (s) {
+		v->last_ns = now;
+		v->slot = idx;
+		v->cpu = bpf_get_smp_processor_id();
+	} else {
+		v->last_ns = 0;
+	}
 	return 0;
 }
 
-/* kvm_entry(struct kvm_vcpu *vcpu): the pointer names the vCPU; nothing is read through it. */
+/* kvm_entry(struct kvm_vcpu *vcpu) with the series and --guest-span: stamp this CPU's entry. */
+SEC("raw_tp/kvm_entry")
+int ns_guest_entry(__u64 *ctx)
+{
+	struct ns_cpu *c;
+
+	if (targ_pid && (bpf_get_current_pid_tgid() >> 32) != targ_pid)
+		return 0;
+	c = this_cpu();
+	if (c)
+		c->entry_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+/*
+ * kvm_entry(struct kvm_vcpu *vcpu) in degraded mode: the pointer names the
+ * vCPU; nothing is read through it.
+ */
 SEC("raw_tp/kvm_entry")
 int ns_kvm_entry(__u64 *ctx)
 {
@@ -400,20 +570,18 @@ int ns_kvm_exit(__u64 *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	unsigned long trap[3] = {};
-	struct ns_key key = {};
+	struct ns_key key;
 
-	key.pid = id >> 32;
-	if (targ_pid && key.pid != targ_pid)
+	if (targ_pid && (__u32)(id >> 32) != targ_pid)
 		return 0;
-	key.vcpu = (__u32)id;
-	key.path = NS_PATH_UNKNOWN;
-	key.hstatus_mode = NS_MODE_UNKNOWN;
-	if (bpf_probe_read_kernel(trap, sizeof(trap), (void *)ctx[0]))
-		key.cause = 0xffffffff;		/* unreadable: filed as unknown */
-	else
-		set_reason(&key, trap[1], trap[2], 0, 0);
-	/* cause 10 without the series: a7/a6 are unknown, set_reason left ext/sub 0 */
-	account_exit(&key, 0, 0);
+	if (bpf_probe_read_kernel(trap, sizeof(trap), (void *)ctx[0])) {
+		trap[1] = 0xffffffff;	/* unreadable: filed as unknown */
+		trap[2] = 0;
+	}
+	/* cause 10 without the series: a7/a6 are unknown, filed as ext 0, sub 0 */
+	make_key((__u64 *)&key, id >> 32, 0, (__u32)id, NS_PATH_UNKNOWN, NS_MODE_UNKNOWN,
+		 trap[1], trap[2], 0, 0);
+	account_exit(&key);
 	return 0;
 }
 

@@ -64,7 +64,7 @@ struct ns_bspan {
 
 enum ns_span_id {
 	NS_SPAN_SWITCH,		/* cycles argument of kvm_riscv_world_switch */
-	NS_SPAN_HOST,		/* ns from an exit to the next entry of that vCPU thread */
+	NS_SPAN_HOST,		/* ns from an exit to the next entry of that vCPU */
 	NS_SPAN_GUEST,		/* ns from kvm_entry to the exit (world_switch/kvm_exit) */
 	NS_SPANS,
 };

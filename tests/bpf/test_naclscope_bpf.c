@@ -248,9 +248,9 @@ static void test_world_switch_switch_span_exact(void **state)
 	for (i = 0; i < NS_HIST_BUCKETS; i++)
 		total += v.span[NS_SPAN_SWITCH].hist[i];
 	assert_int_equal(total, n);
-	/* no kvm_entry ran: no guest span; the host span waits for the next entry */
+	/* default mode: no guest span; each switch after the first closes the previous host span */
 	assert_int_equal(v.span[NS_SPAN_GUEST].count, 0);
-	assert_int_equal(v.span[NS_SPAN_HOST].count, 0);
+	assert_int_equal(v.span[NS_SPAN_HOST].count, n - 1);
 	assert_int_equal(counter(s, NS_CNT_DROPS).count, 0);
 	naclscope_bpf__destroy(s);
 }
@@ -344,25 +344,96 @@ static void test_vms_and_vcpus_of_one_process_told_apart(void **state)
 	naclscope_bpf__destroy(s);
 }
 
-static void test_guest_and_host_spans_follow_the_vcpu(void **state)
+static struct naclscope_bpf *open_load_mode(int switch_only, int guest_span, uint64_t cyc_mult)
 {
-	struct naclscope_bpf *s = open_load(0, 0, 0);
+	struct naclscope_bpf *s = naclscope_bpf__open();
+
+	assert_non_null(s);
+	s->rodata->switch_only = switch_only;
+	s->rodata->guest_span = guest_span;
+	if (cyc_mult)
+		s->rodata->cyc_mult = cyc_mult;
+	assert_int_equal(naclscope_bpf__load(s), 0);
+	return s;
+}
+
+static void guest_entry(struct naclscope_bpf *s)
+{
+	uint64_t a[1] = { VCPU_PTR };
+
+	run(s->progs.ns_guest_entry, a, 1);
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = { 0, us * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void test_host_span_is_gap_between_switches_less_the_switch(void **state)
+{
+	/* 1 ns per cycle, so a switch's cycles are its ns */
+	struct naclscope_bpf *s = open_load_mode(0, 0, 1 << 8);
 	struct ns_key ka = mkkey(5, 1, 0, 0, 0, 0, 20, 0, 0);
 	struct ns_key kb = mkkey(5, 1, 0, 1, 2, 1, 5, 0, 0);
 	struct ns_val va, vb;
-	uint64_t t0, t1, t2, t3;
+	uint64_t t0, t1, t2;
 
 	(void)state;
 	t0 = now_ns();
-	kvm_entry(s);
+	world_switch(s, 5, 1, 0, 0, 0, 20, 0, 0, 0, 10);		/* key A: no span before it */
+	sleep_us(2000);
+	t1 = now_ns();
+	/* key B, its switch longer than the gap: A's host span is 0, not negative */
+	world_switch(s, 5, 1, 0, 1, 2, SCAUSE_INTR | 5, 0, 0, 0, 1ULL << 40);
+	sleep_us(2000);
+	world_switch(s, 5, 1, 0, 0, 0, 20, 0, 0, 0, 1000);		/* key A: B's host span */
+	t2 = now_ns();
+	/* another vCPU of the VM keeps its own state: its first switch files nothing */
+	world_switch(s, 5, 1, 1, 0, 0, 20, 0, 0, 0, 10);
+
+	assert_int_equal(lookup(s, &ka, &va), 0);
+	assert_int_equal(lookup(s, &kb, &vb), 0);
+	assert_int_equal(va.span[NS_SPAN_SWITCH].count, 2);
+	assert_int_equal(va.span[NS_SPAN_HOST].count, 1);
+	assert_int_equal(va.span[NS_SPAN_HOST].sum, 0);
+	assert_int_equal(va.span[NS_SPAN_HOST].hist[0], 1);
+	assert_int_equal(vb.span[NS_SPAN_SWITCH].count, 1);
+	assert_int_equal(vb.span[NS_SPAN_HOST].count, 1);
+	/* B -> A: at least the 2 ms slept less A's 1000 ns switch, at most the wall gap */
+	assert_true(vb.span[NS_SPAN_HOST].sum >= 2000000 - 1000);
+	assert_true(vb.span[NS_SPAN_HOST].sum <= t2 - t1);
+	assert_int_equal(vb.span[NS_SPAN_HOST].min, vb.span[NS_SPAN_HOST].sum);
+	assert_int_equal(vb.span[NS_SPAN_HOST].max, vb.span[NS_SPAN_HOST].sum);
+	assert_int_equal(vb.span[NS_SPAN_HOST].hist[ns_hist_bucket(vb.span[NS_SPAN_HOST].sum)], 1);
+	assert_int_equal(va.span[NS_SPAN_GUEST].count + vb.span[NS_SPAN_GUEST].count, 0);
+	assert_true(t1 - t0 >= 2000000);
+	ka.vcpu = 1;
+	assert_int_equal(lookup(s, &ka, &va), 0);
+	assert_int_equal(va.span[NS_SPAN_SWITCH].count, 1);
+	assert_int_equal(va.span[NS_SPAN_HOST].count, 0);
+	assert_int_equal(counter(s, NS_CNT_VCPU_DROPS).count, 0);
+	naclscope_bpf__destroy(s);
+}
+
+static void test_guest_span_mode_times_entry_to_exit(void **state)
+{
+	struct naclscope_bpf *s = open_load_mode(0, 1, 0);
+	struct ns_key ka = mkkey(5, 1, 0, 0, 0, 0, 20, 0, 0);
+	struct ns_key kb = mkkey(5, 1, 0, 1, 2, 1, 5, 0, 0);
+	struct ns_val va, vb;
+	uint64_t t0, t1, t2;
+
+	(void)state;
+	t0 = now_ns();
+	guest_entry(s);
 	world_switch(s, 5, 1, 0, 0, 0, 20, 0, 0, 0, 10);	/* guest span 1, key A */
 	t1 = now_ns();
-	kvm_entry(s);						/* host span 1, key A */
-	t2 = now_ns();
+	guest_entry(s);
 	world_switch(s, 5, 1, 0, 1, 2, SCAUSE_INTR | 5, 0, 0, 0, 10);	/* guest span 2, key B */
-	world_switch(s, 5, 1, 0, 1, 2, SCAUSE_INTR | 5, 0, 0, 0, 10);	/* no entry before: no guest span */
-	kvm_entry(s);						/* host span 2, key B */
-	t3 = now_ns();
+	world_switch(s, 5, 1, 0, 1, 2, SCAUSE_INTR | 5, 0, 0, 0, 10);	/* no entry before: none */
+	t2 = now_ns();
 
 	assert_int_equal(lookup(s, &ka, &va), 0);
 	assert_int_equal(lookup(s, &kb, &vb), 0);
@@ -370,14 +441,37 @@ static void test_guest_and_host_spans_follow_the_vcpu(void **state)
 	assert_int_equal(va.span[NS_SPAN_GUEST].count, 1);
 	assert_int_equal(va.span[NS_SPAN_HOST].count, 1);
 	assert_true(va.span[NS_SPAN_GUEST].sum <= t1 - t0);
-	assert_true(va.span[NS_SPAN_HOST].sum <= t2 - t0);
+	assert_int_equal(va.span[NS_SPAN_GUEST].min, va.span[NS_SPAN_GUEST].sum);
+	assert_int_equal(va.span[NS_SPAN_GUEST].max, va.span[NS_SPAN_GUEST].sum);
 	assert_int_equal(vb.span[NS_SPAN_SWITCH].count, 2);
 	assert_int_equal(vb.span[NS_SPAN_GUEST].count, 1);
 	assert_int_equal(vb.span[NS_SPAN_HOST].count, 1);
-	assert_true(vb.span[NS_SPAN_GUEST].sum <= t3 - t1);
-	assert_true(vb.span[NS_SPAN_HOST].sum <= t3 - t2);
-	assert_int_equal(va.span[NS_SPAN_GUEST].min, va.span[NS_SPAN_GUEST].sum);
-	assert_int_equal(va.span[NS_SPAN_GUEST].max, va.span[NS_SPAN_GUEST].sum);
+	assert_true(vb.span[NS_SPAN_GUEST].sum <= t2 - t1);
+	naclscope_bpf__destroy(s);
+}
+
+static void test_histogram_buckets_match_hist_h(void **state)
+{
+	static const uint64_t vals[] = { 0, 1, 7, 8, 9, 15, 16, 17, 255, 256, 1000, 1023, 1024,
+					 65535, 65536, 1000000, (1ULL << 32) - 1, 1ULL << 32,
+					 (1ULL << 35) + (1ULL << 33), (1ULL << 36) - 1, 1ULL << 36,
+					 1ULL << 40, (1ULL << 48) - 1 };
+	struct naclscope_bpf *s = open_load_mode(1, 0, 0);
+	unsigned int i, n = sizeof(vals) / sizeof(vals[0]);
+	struct ns_key k;
+	struct ns_val v;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		world_switch(s, 2, 1, i, 0, 0, 20, 0, 0, 0, vals[i]);
+	for (i = 0; i < n; i++) {
+		k = mkkey(2, 1, i, 0, 0, 0, 20, 0, 0);
+		assert_int_equal(lookup(s, &k, &v), 0);
+		assert_int_equal(v.span[NS_SPAN_SWITCH].count, 1);
+		assert_int_equal(v.span[NS_SPAN_SWITCH].hist[ns_hist_bucket(vals[i])], 1);
+		assert_int_equal(v.span[NS_SPAN_SWITCH].min, vals[i]);
+		assert_int_equal(v.span[NS_SPAN_SWITCH].max, vals[i]);
+	}
 	naclscope_bpf__destroy(s);
 }
 
@@ -395,13 +489,20 @@ static void test_targ_pid_filters_other_vmms(void **state)
 	assert_int_equal(nkeys(s), 1);
 	assert_int_equal(lookup(s, &k, &v), 0);
 	assert_int_equal(v.span[NS_SPAN_SWITCH].count, 2);
-	/* kvm_entry filters on the caller's tgid, which is not 1234: no guest span follows */
-	kvm_entry(s);
+	/* the other VMMs' switches did not touch vCPU 3/0's state: one host span */
+	assert_int_equal(v.span[NS_SPAN_HOST].count, 1);
+	naclscope_bpf__destroy(s);
+	/* --guest-span: kvm_entry filters on the caller's tgid, which is not 1234 */
+	s = naclscope_bpf__open();
+	assert_non_null(s);
+	s->rodata->targ_pid = 1234;
+	s->rodata->guest_span = 1;
+	assert_int_equal(naclscope_bpf__load(s), 0);
+	guest_entry(s);
 	world_switch(s, 1234, 3, 0, 0, 0, 20, 0, 0, 0, 10);
 	assert_int_equal(lookup(s, &k, &v), 0);
-	assert_int_equal(v.span[NS_SPAN_SWITCH].count, 3);
+	assert_int_equal(v.span[NS_SPAN_SWITCH].count, 1);
 	assert_int_equal(v.span[NS_SPAN_GUEST].count, 0);
-	assert_int_equal(v.span[NS_SPAN_HOST].count, 0);
 	naclscope_bpf__destroy(s);
 }
 
@@ -427,27 +528,49 @@ static void test_full_map_counts_drops(void **state)
 	naclscope_bpf__destroy(s);
 }
 
-static void test_vcpus_told_apart_by_pointer_and_full_table_counted(void **state)
+static void test_full_vcpu_table_counted_not_lost(void **state)
 {
 	struct naclscope_bpf *s = open_load_sized(0, 0, 4, 0);
-	struct ns_key ka = mkkey(6, 1, 0, 0, 0, 0, 20, 0, 0), kb = mkkey(6, 1, 1, 0, 0, 0, 20, 0, 0);
-	struct ns_val va, vb;
+	struct ns_key k;
+	struct ns_val v;
+	uint32_t vcpu;
+
+	(void)state;
+	/* a 4-slot table holds 4 vCPUs; the fifth and sixth are counted on each switch */
+	for (vcpu = 0; vcpu < 6; vcpu++)
+		world_switch(s, 6, 1, vcpu, 0, 0, 20, 0, 0, 0, 10);
+	for (vcpu = 0; vcpu < 6; vcpu++)
+		world_switch(s, 6, 1, vcpu, 0, 0, 20, 0, 0, 0, 10);
+	assert_int_equal(counter(s, NS_CNT_VCPU_DROPS).count, 4);
+	for (vcpu = 0; vcpu < 6; vcpu++) {
+		k = mkkey(6, 1, vcpu, 0, 0, 0, 20, 0, 0);
+		assert_int_equal(lookup(s, &k, &v), 0);
+		assert_int_equal(v.span[NS_SPAN_SWITCH].count, 2);	/* switches never lost */
+		assert_int_equal(v.span[NS_SPAN_HOST].count, vcpu < 4 ? 1 : 0);
+	}
+	naclscope_bpf__destroy(s);
+}
+
+static void test_degraded_vcpus_told_apart_by_pointer_and_full_table_counted(void **state)
+{
+	struct naclscope_bpf *s = open_load_sized(0, 0, 4, 1);
+	uint64_t bad[1] = { 0 };
+	struct ns_key k;
+	struct ns_val v;
 	uint64_t p;
 
 	(void)state;
 	/* two vCPUs interleaved: each host span goes to its own vCPU's last key */
 	kvm_entry_ptr(s, VCPU_PTR);
-	world_switch(s, 6, 1, 0, 0, 0, 20, 0, 0, 0, 10);
+	run(s->progs.ns_kvm_exit, bad, 1);
 	kvm_entry_ptr(s, VCPU_PTR + 0x1000);
-	world_switch(s, 6, 1, 1, 0, 0, 20, 0, 0, 0, 10);
+	run(s->progs.ns_kvm_exit, bad, 1);
 	kvm_entry_ptr(s, VCPU_PTR);
 	kvm_entry_ptr(s, VCPU_PTR + 0x1000);
-	assert_int_equal(lookup(s, &ka, &va), 0);
-	assert_int_equal(lookup(s, &kb, &vb), 0);
-	assert_int_equal(va.span[NS_SPAN_GUEST].count, 1);
-	assert_int_equal(va.span[NS_SPAN_HOST].count, 1);
-	assert_int_equal(vb.span[NS_SPAN_GUEST].count, 1);
-	assert_int_equal(vb.span[NS_SPAN_HOST].count, 1);
+	assert_int_equal(nkeys_first(s, &k), 1);	/* one thread: one key */
+	assert_int_equal(lookup(s, &k, &v), 0);
+	assert_int_equal(v.span[NS_SPAN_GUEST].count, 2);
+	assert_int_equal(v.span[NS_SPAN_HOST].count, 2);
 	assert_int_equal(counter(s, NS_CNT_VCPU_DROPS).count, 0);
 	/* a 4-slot vCPU table holds 4 vCPUs; a fifth and sixth are counted, not lost silently */
 	for (p = 2; p < 6; p++)
@@ -487,8 +610,8 @@ static void test_same_key_on_two_cpus_kept_per_cpu(void **state)
 static void test_host_span_when_vcpu_reenters_on_another_cpu(void **state)
 {
 	struct naclscope_bpf *s;
-	struct ns_key k = mkkey(9, 1, 0, 0, 0, 0, 20, 0, 0);
-	uint64_t ws[10] = { 9, 1, 0, 0, 0, 20, 0, 0, 0, 100 }, ent[1] = { VCPU_PTR };
+	struct ns_key k = mkkey(9, 1, 0, 0, 0, 0, 20, 0, 0), k2 = k;
+	uint64_t ws[10] = { 9, 1, 0, 0, 0, 20, 0, 0, 0, 100 };
 	int cpu = sched_getcpu(), other;
 	struct ns_val v;
 	cpu_set_t set;
@@ -498,21 +621,25 @@ static void test_host_span_when_vcpu_reenters_on_another_cpu(void **state)
 		skip();
 	other = cpu ? 0 : 1;
 	s = open_load(0, 0, 0);
-	kvm_entry(s);
-	run(s->progs.ns_world_switch, ws, 10);		/* exit on this CPU */
+	run(s->progs.ns_world_switch, ws, 10);		/* exit on this CPU, key k */
 	/* the thread migrates (BPF_F_TEST_RUN_ON_CPU would run it as another task) */
 	CPU_ZERO(&set);
 	CPU_SET(other, &set);
 	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
-	run(s->progs.ns_kvm_entry, ent, 1);
+	ws[5] = 21;					/* next exit there: key k2 */
+	run(s->progs.ns_world_switch, ws, 10);
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
-	/* the host span lands in the other CPU's slot of the same key */
+	/* k's host span lands in the other CPU's slot of k: k is there twice, summed by readers */
+	k2.cause = 21;
 	assert_int_equal(lookup(s, &k, &v), 0);
 	assert_int_equal(v.span[NS_SPAN_SWITCH].count, 1);
-	assert_int_equal(v.span[NS_SPAN_GUEST].count, 1);
 	assert_int_equal(v.span[NS_SPAN_HOST].count, 1);
+	assert_int_equal(lookup(s, &k2, &v), 0);
+	assert_int_equal(v.span[NS_SPAN_SWITCH].count, 1);
+	assert_int_equal(v.span[NS_SPAN_HOST].count, 0);
+	assert_int_equal(nkeys(s), 2);
 	naclscope_bpf__destroy(s);
 }
 
@@ -527,10 +654,10 @@ static void test_switch_only_mode_keeps_switch_span_only(void **state)
 	assert_non_null(s);
 	s->rodata->switch_only = 1;
 	assert_int_equal(naclscope_bpf__load(s), 0);
-	kvm_entry(s);
+	guest_entry(s);
 	for (i = 1; i <= 3; i++)
 		world_switch(s, 3, 2, 1, 1, 2, 10, 0, NS_SBI_EXT_NACL, 4, i * 1000);
-	kvm_entry(s);
+	guest_entry(s);
 	assert_int_equal(lookup(s, &k, &v), 0);
 	assert_int_equal(v.span[NS_SPAN_SWITCH].count, 3);
 	assert_int_equal(v.span[NS_SPAN_SWITCH].sum, 6000);
@@ -623,10 +750,13 @@ int main(void)
 		cmocka_unit_test(test_sum_of_squares_carries_into_high_word),
 		cmocka_unit_test(test_reason_keeps_interrupt_bit_and_sbi_function),
 		cmocka_unit_test(test_vms_and_vcpus_of_one_process_told_apart),
-		cmocka_unit_test(test_guest_and_host_spans_follow_the_vcpu),
+		cmocka_unit_test(test_host_span_is_gap_between_switches_less_the_switch),
+		cmocka_unit_test(test_guest_span_mode_times_entry_to_exit),
+		cmocka_unit_test(test_histogram_buckets_match_hist_h),
 		cmocka_unit_test(test_targ_pid_filters_other_vmms),
 		cmocka_unit_test(test_full_map_counts_drops),
-		cmocka_unit_test(test_vcpus_told_apart_by_pointer_and_full_table_counted),
+		cmocka_unit_test(test_full_vcpu_table_counted_not_lost),
+		cmocka_unit_test(test_degraded_vcpus_told_apart_by_pointer_and_full_table_counted),
 		cmocka_unit_test(test_same_key_on_two_cpus_kept_per_cpu),
 		cmocka_unit_test(test_host_span_when_vcpu_reenters_on_another_cpu),
 		cmocka_unit_test(test_switch_only_mode_keeps_switch_span_only),

@@ -2,10 +2,11 @@
 # shellcheck shell=sh
 # naclscope's own cost, run by scripts/run-qemu --smp 1 --icount (1 ns = one
 # guest instruction) with naclscope, exitbench and guest-lib.sh: the mean
-# time per exit with tracing off, under `naclscope record`, under
-# `naclscope record -S` (kernel BPF stats off) and, with the kernel series,
-# under `naclscope record -s -S` (switch cycles only). Prints figures; only
-# the runs themselves are checked (timings are never pass/fail).
+# time per exit with tracing off, under `naclscope record` (the default:
+# kernel BPF stats sampled), under `naclscope record -S` (stats never on)
+# and, with the kernel series, under `record -s -S` (switch cycles only)
+# and `record -g -S` (guest span too). Prints figures; only the runs
+# themselves are checked (timings are never pass/fail).
 # shellcheck source-path=SCRIPTDIR source=guest-lib.sh
 . /job/guest-lib.sh
 NS=/job/naclscope
@@ -25,6 +26,9 @@ for kind in sbi-kernel sbi-user wfi; do
 		check "$kind: under naclscope record -s -S" sh -c "$NS record -s -S -o /tmp/on-sw.json -- $EB --kind $kind -n $N > /tmp/on-sw.txt 2> /tmp/on-sw.err"
 		onw=$(mean /tmp/on-sw.txt "$kind")
 		echo "# switch-only, no stats: $onw, added $((onw - off)) ($((100 * (onw - off) / off)) %)"
+		check "$kind: under naclscope record -g -S" sh -c "$NS record -g -S -o /tmp/on-g.json -- $EB --kind $kind -n $N > /tmp/on-g.txt 2> /tmp/on-g.err"
+		ong=$(mean /tmp/on-g.txt "$kind")
+		echo "# guest span too, no stats: $ong, added $((ong - off)) ($((100 * (ong - off) / off)) %)"
 	fi
 	$NS report /tmp/on.json | tail -n 1 | sed 's/^/# /'
 	tr -d ' \n' < /tmp/on.json | grep -o '"programs":\[[^]]*\]' | sed 's/},{/}\n# {/g; s/^/# /'

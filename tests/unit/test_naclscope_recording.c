@@ -59,7 +59,9 @@ static void build(struct ns_recording *r)
 	ns_rec_init(r);
 	craft_facts(r);
 	r->command = strdup("exitbench --vms 2");
-	r->switch_only = 1;
+	r->measured = NS_MEASURED(NS_SPAN_SWITCH) | NS_MEASURED(NS_SPAN_HOST);
+	r->timebase_hz = 10000000;
+	r->bpf_stats_s = 0.05;
 	r->pid = 181;
 	craft_add(r, (struct craft_key){ 181, 1, 0, 0, 0, 1, 5, 0, 0 }, 100, 1000, 300, 1);
 	craft_add(r, (struct craft_key){ 181, 1, 1, 1, 2, 0, 10, NS_SBI_EXT_NACL, 2 }, 50, 5000, 20, 1);
@@ -111,7 +113,9 @@ static void test_round_trip_keeps_every_field(void **state)
 	assert_string_equal(b.command, "exitbench --vms 2");
 	assert_int_equal(b.pid, 181);
 	assert_int_equal(b.degraded, 0);
-	assert_int_equal(b.switch_only, 1);
+	assert_int_equal(b.measured, NS_MEASURED(NS_SPAN_SWITCH) | NS_MEASURED(NS_SPAN_HOST));
+	assert_int_equal(b.timebase_hz, 10000000);
+	assert_true(b.bpf_stats_s == 0.05);
 	assert_int_equal(b.drops, 3);
 	assert_int_equal(b.vcpu_drops, 1);
 	assert_int_equal(b.bad_cycles, 2);
@@ -204,8 +208,12 @@ static void test_bad_recordings_fail_with_one_clear_line(void **state)
 	expect_load_error("array.json", "not a naclscope recording");
 	write_file("noschema.json", "{\"exits\": []}", 13);
 	expect_load_error("noschema.json", "no \"schema\"");
-	write_variant("schema2.json", "\"schema\": 1", "\"schema\": 2");
-	expect_load_error("schema2.json", "schema 2 is not supported");
+	write_variant("schema3.json", "\"schema\": 2", "\"schema\": 3");
+	expect_load_error("schema3.json", "schema 3 is not supported");
+	write_variant("measured.json", "\"spans_measured\": [\n  \"switch_cycles\"", "\"spans_measured\": [\n  \"warp\"");
+	expect_load_error("measured.json", "spans_measured[0]: expected");
+	write_variant("measured2.json", "\"host_ns\"\n ]", "\"switch_cycles\"\n ]");
+	expect_load_error("measured2.json", "spans_measured[1]: switch_cycles twice");
 	write_variant("badcount.json", "\"count\": 100", "\"count\": 101");
 	expect_load_error("badcount.json", "histogram holds 100 samples but count is 101");
 	write_variant("negative.json", "\"count\": 100", "\"count\": -1");

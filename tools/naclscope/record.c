@@ -26,6 +26,9 @@
 #include "names.h"
 #include "naclscope.skel.h"
 
+/* record samples the kernel's BPF run-time stats one 50 ms poll in this many */
+#define NS_STATS_EVERY	20
+
 static volatile sig_atomic_t exiting;
 static int verbose;
 
@@ -78,8 +81,28 @@ static int check_env(long pid)
 	return 0;
 }
 
+/*
+ * ns = cycles * mult >> 8 for the time CSR's rate, from the device tree's
+ * timebase-frequency (big-endian u32); *hz = 0 and QEMU virt's 10 MHz when
+ * it cannot be read.
+ */
+static __u64 cycles_mult(unsigned int *hz)
+{
+	unsigned char b[4];
+	FILE *f = fopen("/proc/device-tree/cpus/timebase-frequency", "rb");
+
+	*hz = 0;
+	if (f) {
+		if (fread(b, 1, 4, f) == 4)
+			*hz = (unsigned int)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+		fclose(f);
+	}
+	return ((1000000000ULL << 8) + (*hz ? *hz : 10000000U) / 2) / (*hz ? *hz : 10000000U);
+}
+
 /* open, set the filter, load, attach; *degraded says which program set runs */
-static struct naclscope_bpf *ns_open_attach(unsigned int targ_pid, int switch_only, int *degraded)
+static struct naclscope_bpf *ns_open_attach(unsigned int targ_pid, int switch_only, int guest,
+					    int *degraded, unsigned int *hz)
 {
 	struct naclscope_bpf *skel;
 	int err;
@@ -92,8 +115,8 @@ static struct naclscope_bpf *ns_open_attach(unsigned int targ_pid, int switch_on
 	}
 	skel->rodata->targ_pid = targ_pid;
 	skel->rodata->switch_only = switch_only;
-	if (getenv("NS_STAGE"))
-		skel->rodata->dbg_stage = atoi(getenv("NS_STAGE"));
+	skel->rodata->guest_span = guest;
+	skel->rodata->cyc_mult = cycles_mult(hz);
 	bpf_program__set_autoload(skel->progs.ns_kvm_exit, true);
 	err = naclscope_bpf__load(skel);
 	if (err) {
@@ -107,12 +130,19 @@ static struct naclscope_bpf *ns_open_attach(unsigned int targ_pid, int switch_on
 		ns_err("switch-only mode needs kvm:kvm_riscv_world_switch (a kernel with the naclscope series)");
 		goto fail;
 	}
-	if (!switch_only) {
-		skel->links.ns_kvm_entry = bpf_program__attach(skel->progs.ns_kvm_entry);
-		if (!skel->links.ns_kvm_entry) {
+	/* with the series, kvm_entry runs only for the guest span: one program per exit otherwise */
+	if (*degraded || guest) {
+		struct bpf_program *p = *degraded ? skel->progs.ns_kvm_entry : skel->progs.ns_guest_entry;
+		struct bpf_link *l = bpf_program__attach(p);
+
+		if (!l) {
 			ns_err("cannot attach to kvm:kvm_entry: %s (is kvm.ko loaded?)", strerror(errno));
 			goto fail;
 		}
+		if (*degraded)
+			skel->links.ns_kvm_entry = l;
+		else
+			skel->links.ns_guest_entry = l;
 	}
 	if (*degraded) {
 		skel->links.ns_kvm_exit = bpf_program__attach(skel->progs.ns_kvm_exit);
@@ -249,6 +279,7 @@ static struct {
 	int all;
 	int no_stats;
 	int switch_only;
+	int guest_span;
 	const char *out;
 	char **cmd;
 } renv = { .out = "naclscope.json" };
@@ -256,20 +287,22 @@ static struct {
 static const char record_doc[] =
 "Record per-VM/vCPU exit costs into a JSON recording.\n"
 "\n"
-"USAGE: naclscope record [-d SECONDS] [-p PID] [-a] [-s] [-S] [-o FILE] [-v] [-- COMMAND ...]\n"
+"USAGE: naclscope record [-d SECONDS] [-p PID] [-a] [-s | -g] [-S] [-o FILE] [-v] [-- COMMAND ...]\n"
 "\n"
 "EXAMPLES:\n"
 "    naclscope record -d 10                    # every VM for 10 s into naclscope.json\n"
 "    naclscope record -p 181 -o vm.json        # VMs of process 181 until Ctrl-C\n"
-"    naclscope record -o r.json -- exitbench   # around a command (its VMs only)\n";
+"    naclscope record -o r.json -- exitbench   # around a command (its VMs only)\n"
+"    naclscope record -g -d 5                  # guest span too (a second program per exit)\n";
 
 static const struct argp_option record_opts[] = {
 	{ "duration", 'd', "SECONDS", 0, "Record for this long (default: command or Ctrl-C)", 0 },
 	{ "pid", 'p', "PID", 0, "Only the VMs of this process", 0 },
 	{ "all", 'a', NULL, 0, "With a COMMAND: every VM, not only the command's", 0 },
 	{ "output", 'o', "FILE", 0, "Recording file (default naclscope.json, - for stdout)", 0 },
-	{ "switch-only", 's', NULL, 0, "Switch cycles only: one program per exit, no clock reads (cheapest)", 0 },
-	{ "no-bpf-stats", 'S', NULL, 0, "Leave kernel BPF run-time stats off (cost unknown, slightly cheaper)", 0 },
+	{ "switch-only", 's', NULL, 0, "Switch cycles only: no clock read, no host span (cheapest)", 0 },
+	{ "guest-span", 'g', NULL, 0, "Also the guest span: a second program, on kvm_entry (dearer)", 0 },
+	{ "no-bpf-stats", 'S', NULL, 0, "Never sample kernel BPF run-time stats (own cost unknown)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
 	{},
 };
@@ -296,6 +329,9 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 's':
 		renv.switch_only = 1;
+		break;
+	case 'g':
+		renv.guest_span = 1;
 		break;
 	case 'v':
 		verbose = 1;
@@ -375,8 +411,9 @@ int cmd_record(int argc, char **argv)
 	int degraded = 0, stats_fd = -1, release_fd = -1, status = 0, ret = 1, i;
 	struct ns_recording r;
 	pid_t child = -1;
-	unsigned int targ;
-	double t0, t1;
+	unsigned int targ, hz = 0;
+	double t0, t1, ton = 0;
+	long tick = 0;
 	char err[512];
 
 	ns_rec_init(&r);
@@ -420,13 +457,23 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 	targ = renv.pid ? (unsigned int)renv.pid : (child > 0 && !renv.all ? (unsigned int)child : 0);
-	skel = ns_open_attach(targ, renv.switch_only, &degraded);
+	if (renv.switch_only && renv.guest_span) {
+		ns_err("record: -s (switch cycles only) and -g (guest span too) exclude each other");
+		ret = 2;
+		goto cleanup;
+	}
+	skel = ns_open_attach(targ, renv.switch_only, renv.guest_span, &degraded, &hz);
 	if (!skel)
 		goto cleanup;
+	/* the first sampling window of the kernel's BPF stats opens with the recording */
 	stats_fd = renv.no_stats ? -1 : bpf_enable_stats(BPF_STATS_RUN_TIME);
 	ns_host_facts(&r);
 	r.degraded = degraded;
-	r.switch_only = renv.switch_only;
+	r.measured = degraded ? NS_MEASURED(NS_SPAN_HOST) | NS_MEASURED(NS_SPAN_GUEST) :
+		     renv.switch_only ? NS_MEASURED(NS_SPAN_SWITCH) :
+		     NS_MEASURED(NS_SPAN_SWITCH) | NS_MEASURED(NS_SPAN_HOST) |
+		     (renv.guest_span ? NS_MEASURED(NS_SPAN_GUEST) : 0);
+	r.timebase_hz = hz;
 	r.pid = targ;
 	r.bpf_stats = stats_fd >= 0;
 	if (renv.cmd)
@@ -436,7 +483,7 @@ int cmd_record(int argc, char **argv)
 
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);
-	t0 = now_s();
+	t0 = ton = now_s();
 	if (release_fd >= 0) {
 		if (write(release_fd, "x", 1) != 1) {
 			ns_err("cannot start the command: %s", strerror(errno));
@@ -451,6 +498,15 @@ int cmd_record(int argc, char **argv)
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
+		/* BPF stats cost as much as a program: on for one poll in NS_STATS_EVERY */
+		if (stats_fd >= 0) {
+			close(stats_fd);
+			stats_fd = -1;
+			r.bpf_stats_s += now_s() - ton;
+		} else if (!renv.no_stats && ++tick % NS_STATS_EVERY == 0) {
+			ton = now_s();
+			stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		}
 		snap = ns_kvm_stats_read(NS_KVM_DEBUGFS, (int)targ);
 		ns_kvm_stats_merge(last, snap);
 		json_decref(snap);
@@ -463,6 +519,11 @@ int cmd_record(int argc, char **argv)
 	}
 	t1 = now_s();
 	naclscope_bpf__detach(skel);
+	if (stats_fd >= 0) {
+		close(stats_fd);
+		stats_fd = -1;
+		r.bpf_stats_s += t1 - ton;
+	}
 	r.duration_s = t1 - t0;
 	if (ns_collect(skel, &r)) {
 		ns_err("cannot read the BPF maps: %s", strerror(errno));
@@ -655,6 +716,7 @@ int cmd_top(int argc, char **argv)
 	int have_l0;
 	double l0;
 	int degraded = 0, ret = 1;
+	unsigned int hz;
 	long n = 0;
 	double t, tp;
 
@@ -662,7 +724,7 @@ int cmd_top(int argc, char **argv)
 		return 2;
 	if (check_env(tenv.pid))
 		return 1;
-	skel = ns_open_attach((unsigned int)tenv.pid, 0, &degraded);
+	skel = ns_open_attach((unsigned int)tenv.pid, 0, 0, &degraded, &hz);
 	if (!skel)
 		return 1;
 	signal(SIGINT, sig_handler);

@@ -113,9 +113,14 @@ json_t *ns_rec_to_json(const struct ns_recording *r)
 	json_object_set_new(host, "nacl", json_pack("{sososo}", "param",
 			    jstr_or_null(r->nacl_param), "offered", jint_or_null(r->nacl_offered),
 			    "enabled", jint_or_null(r->nacl_enabled)));
+	json_object_set_new(host, "timebase_hz", r->timebase_hz ? json_integer(r->timebase_hz) : json_null());
 	json_object_set_new(root, "host", host);
 	json_object_set_new(root, "mode", json_string(r->degraded ? "degraded" : "series"));
-	json_object_set_new(root, "switch_only", json_boolean(r->switch_only));
+	arr = json_array();
+	for (i = 0; i < NS_SPANS; i++)
+		if (r->measured & NS_MEASURED(i))
+			json_array_append_new(arr, json_string(ns_span_keys[i]));
+	json_object_set_new(root, "spans_measured", arr);
 	json_object_set_new(root, "command", jstr_or_null(r->command));
 	json_object_set_new(root, "pid", json_integer(r->pid));
 	json_object_set_new(root, "duration_s", json_real(r->duration_s));
@@ -175,15 +180,18 @@ json_t *ns_rec_to_json(const struct ns_recording *r)
 	json_object_set_new(root, "kvm_stats", r->kvm_stats ? json_incref(r->kvm_stats) : json_null());
 
 	progs = json_array();
+	exits_n = 0;
 	for (i = 0; i < r->nprogs; i++) {
 		json_array_append_new(progs, json_pack("{sssIsI}", "name", r->prog[i].name,
 				      "run_cnt", (json_int_t)r->prog[i].run_cnt,
 				      "run_time_ns", (json_int_t)r->prog[i].run_time_ns));
 		total_ns += r->prog[i].run_time_ns;
+		/* the stats are sampled: per exit is per run of the exit event's program */
+		if (!strcmp(r->prog[i].name, "ns_world_switch") || !strcmp(r->prog[i].name, "ns_kvm_exit"))
+			exits_n += r->prog[i].run_cnt;
 	}
-	exits_n = ns_rec_total_exits(r);
-	json_object_set_new(root, "bpf_cost", json_pack("{sbsosIso}", "stats_enabled", r->bpf_stats,
-			    "programs", progs, "run_time_ns", (json_int_t)total_ns,
+	json_object_set_new(root, "bpf_cost", json_pack("{sbsfsosIso}", "stats_enabled", r->bpf_stats,
+			    "sampled_s", r->bpf_stats_s, "programs", progs, "run_time_ns", (json_int_t)total_ns,
 			    "ns_per_exit", exits_n ? json_real((double)total_ns / (double)exits_n) : json_null()));
 	return root;
 }
@@ -319,6 +327,30 @@ static int get_opt_int(struct ctx *c, json_t *o, const char *k, const char *wher
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
 		return fail(c, "%s.%s: expected a non-negative integer or null", where, k);
 	*out = json_integer_value(v);
+	return 0;
+}
+
+/* spans_measured: an array of distinct span names */
+static int get_measured(struct ctx *c, json_t *arr, unsigned int *out)
+{
+	unsigned int j, bit;
+	json_t *v;
+	size_t i;
+
+	*out = 0;
+	if (!json_is_array(arr))
+		return fail(c, "spans_measured: expected an array of span names");
+	json_array_foreach(arr, i, v) {
+		for (j = 0; j < NS_SPANS; j++)
+			if (json_is_string(v) && !strcmp(json_string_value(v), ns_span_keys[j]))
+				break;
+		if (j == NS_SPANS)
+			return fail(c, "spans_measured[%zu]: expected \"switch_cycles\", \"host_ns\" or \"guest_ns\"", i);
+		bit = NS_MEASURED(j);
+		if (*out & bit)
+			return fail(c, "spans_measured[%zu]: %s twice", i, ns_span_keys[j]);
+		*out |= bit;
+	}
 	return 0;
 }
 
@@ -491,7 +523,8 @@ int ns_rec_from_json(json_t *root, struct ns_recording *r, char *err, size_t err
 		return fail(&c, "not a naclscope recording (no \"schema\")");
 	if (!json_is_integer(v))
 		return fail(&c, "schema: expected an integer");
-	if (json_integer_value(v) != NS_SCHEMA)
+	r->schema = (int)json_integer_value(v);
+	if (json_integer_value(v) != NS_SCHEMA && json_integer_value(v) != 1)
 		return fail(&c, "schema %lld is not supported (this naclscope reads schema %d)",
 			    (long long)json_integer_value(v), NS_SCHEMA);
 	host = json_object_get(root, "host");
@@ -516,6 +549,17 @@ int ns_rec_from_json(json_t *root, struct ns_recording *r, char *err, size_t err
 		fail(&c, "host.nacl: expected an object");
 		goto err;
 	}
+	{
+		long long hz;
+
+		if (get_opt_int(&c, host, "timebase_hz", "host", &hz))
+			goto err;
+		if (hz > 0xffffffffLL) {
+			fail(&c, "host.timebase_hz: %lld is not a 32-bit rate", hz);
+			goto err;
+		}
+		r->timebase_hz = hz > 0 ? (unsigned int)hz : 0;
+	}
 	v = json_object_get(root, "mode");
 	mode = json_string_value(v);
 	if (!mode || (strcmp(mode, "series") && strcmp(mode, "degraded"))) {
@@ -523,12 +567,17 @@ int ns_rec_from_json(json_t *root, struct ns_recording *r, char *err, size_t err
 		goto err;
 	}
 	r->degraded = !strcmp(mode, "degraded");
-	v = json_object_get(root, "switch_only");
-	if (v && !json_is_boolean(v)) {
-		fail(&c, "switch_only: expected true or false");
+	if (r->schema == 1) {
+		v = json_object_get(root, "switch_only");
+		if (v && !json_is_boolean(v)) {
+			fail(&c, "switch_only: expected true or false");
+			goto err;
+		}
+		r->measured = json_is_true(v) ? NS_MEASURED(NS_SPAN_SWITCH) : r->degraded ?
+			      NS_MEASURED(NS_SPAN_HOST) | NS_MEASURED(NS_SPAN_GUEST) : NS_MEASURED_ALL;
+	} else if (get_measured(&c, json_object_get(root, "spans_measured"), &r->measured)) {
 		goto err;
 	}
-	r->switch_only = json_is_true(v);
 	if (get_str(&c, root, "command", "", &r->command))
 		goto err;
 	v = json_object_get(root, "pid");
@@ -584,6 +633,12 @@ int ns_rec_from_json(json_t *root, struct ns_recording *r, char *err, size_t err
 		goto err;
 	}
 	r->bpf_stats = json_is_true(json_object_get(o, "stats_enabled"));
+	v = json_object_get(o, "sampled_s");
+	if (v && (!json_is_number(v) || json_number_value(v) < 0)) {
+		fail(&c, "bpf_cost.sampled_s: expected a non-negative number");
+		goto err;
+	}
+	r->bpf_stats_s = v ? json_number_value(v) : 0;
 	v = json_object_get(o, "programs");
 	if (!json_is_array(v)) {
 		fail(&c, "bpf_cost.programs: expected an array");

@@ -14,9 +14,14 @@
 #include "naclscope.h"
 #include "stats.h"
 
-#define NS_SCHEMA		1
+#define NS_SCHEMA		2	/* written; schema 1 is still read */
 #define NS_VERSION		"0.1"
 #define NS_MAX_PROGS		16
+
+#define NS_MEASURED(span)	(1U << (span))
+/* what schema 1 recordings measured: series all three, -s the switch, degraded host and guest */
+#define NS_MEASURED_ALL		(NS_MEASURED(NS_SPAN_SWITCH) | NS_MEASURED(NS_SPAN_HOST) | \
+				 NS_MEASURED(NS_SPAN_GUEST))
 
 extern const char *const ns_span_keys[NS_SPANS];	/* "switch_cycles", "host_ns", "guest_ns" */
 
@@ -42,7 +47,8 @@ struct ns_recording {
 	long long nacl_offered;	/* -1 unknown */
 	long long nacl_enabled;
 	int degraded;		/* 1: kvm_entry/kvm_exit only */
-	int switch_only;	/* 1: switch cycles only (record -s): no host/guest spans */
+	unsigned int measured;	/* NS_MEASURED(span) bits: the spans this recording measured */
+	unsigned int timebase_hz; /* rate of the cycles in switch_cycles; 0 unknown */
 	char *command;		/* NULL: not around a command */
 	long long pid;		/* the -p filter, 0 for all */
 	double duration_s;
@@ -53,7 +59,8 @@ struct ns_recording {
 	struct ns_entry *e;
 	struct ns_counter cnt[NS_CNT_MAX];
 	json_t *kvm_stats;	/* object or NULL; owned */
-	int bpf_stats;		/* kernel BPF run-time stats were on */
+	int bpf_stats;		/* kernel BPF run-time stats were on (sampled) */
+	double bpf_stats_s;	/* seconds they were on */
 	unsigned int nprogs;
 	struct ns_prog_cost prog[NS_MAX_PROGS];
 };

@@ -125,6 +125,7 @@ struct totals {
 	int have_l0;
 	double l0_per_exit;	/* -1: unknown */
 	uint64_t bpf_ns;
+	uint64_t bpf_exits;	/* runs of the exit event's program while the stats were sampled */
 };
 
 static void compute_totals(const struct ns_recording *r, struct totals *t)
@@ -142,8 +143,11 @@ static void compute_totals(const struct ns_recording *r, struct totals *t)
 	}
 	t->have_l0 = !ns_kvm_l0(r->kvm_stats, &t->l0);
 	t->l0_per_exit = t->have_l0 && t->l0.entries ? (double)t->l0.total / (double)t->l0.entries : -1;
-	for (i = 0; i < r->nprogs; i++)
+	for (i = 0; i < r->nprogs; i++) {
 		t->bpf_ns += r->prog[i].run_time_ns;
+		if (!strcmp(r->prog[i].name, "ns_world_switch") || !strcmp(r->prog[i].name, "ns_kvm_exit"))
+			t->bpf_exits += r->prog[i].run_cnt;
+	}
 }
 
 static void print_text(const struct ns_recording *r, const struct totals *t)
@@ -160,8 +164,11 @@ static void print_text(const struct ns_recording *r, const struct totals *t)
 	       r->nacl_param ? r->nacl_param : "n/a",
 	       r->degraded ? "DEGRADED (kvm_entry/kvm_exit only: no path, mode, VM id or switch cycles)" : "series",
 	       r->duration_s, r->command ? ", command: " : "", r->command ? r->command : "");
-	if (r->switch_only)
-		printf("switch-only recording (record -s): no host or guest spans\n");
+	if (r->measured != NS_MEASURED_ALL)
+		printf("spans measured:%s%s%s (others have count 0)\n",
+		       r->measured & NS_MEASURED(NS_SPAN_SWITCH) ? " switch_cycles" : "",
+		       r->measured & NS_MEASURED(NS_SPAN_HOST) ? " host_ns" : "",
+		       r->measured & NS_MEASURED(NS_SPAN_GUEST) ? " guest_ns" : "");
 	if (r->bad_cycles)
 		printf("WARNING: %llu world switches reported a negative cycle delta (filed as 0 cycles)\n",
 		       (unsigned long long)r->bad_cycles);
@@ -221,9 +228,12 @@ static void print_text(const struct ns_recording *r, const struct totals *t)
 		       t->l0.nacl_calls, t->l0.entries);
 	else
 		printf("L0-trap equivalents per exit: unknown (no KVM counters of the series in the recording)\n");
-	if (r->bpf_stats && t->exits)
-		printf("Measurement cost: BPF programs ran %llu ns in total, %.0f ns per exit\n",
-		       (unsigned long long)t->bpf_ns, (double)t->bpf_ns / (double)t->exits);
+	if (r->bpf_stats && t->bpf_exits)
+		printf("Measurement cost: BPF programs ran %.0f ns per exit (kernel BPF stats sampled for %.2f s: %llu ns over %llu exits)\n",
+		       (double)t->bpf_ns / (double)t->bpf_exits, r->bpf_stats_s,
+		       (unsigned long long)t->bpf_ns, (unsigned long long)t->bpf_exits);
+	else if (r->bpf_stats)
+		printf("Measurement cost: unknown (no exit while the kernel BPF stats were sampled)\n");
 	else
 		printf("Measurement cost: unknown (kernel BPF stats were off)\n");
 }
