@@ -114,7 +114,7 @@ test: deps
 	$(MAKE) --no-print-directory e2e && \
 	echo "[test] all tests passed in $$(( $$(date +%s) - start ))s"
 
-demo: deps kernel rootfs tools firmware
+demo: deps kernel rootfs tools firmware naclscope-host
 	@scripts/demo
 
 clean:

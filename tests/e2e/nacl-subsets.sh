@@ -5,7 +5,8 @@
 #       --smp 4 tests/e2e/nacl-subsets.sh tests/e2e/guest-lib.sh <conf> <OUT>/exitbench
 # <conf> is a file named subset.conf that sets OFFERED (the firmware's NACL
 # feature mask), KVM_MASKS (the kvm.nacl_features= values to load kvm.ko
-# with, one after the other) and N (exits per vCPU and kind).
+# with, one after the other), KINDS (exitbench kinds, default all) and N
+# (exits per vCPU and kind).
 #
 # For each kvm.nacl_features mask M, with E = OFFERED & M the features KVM
 # may use (bit 0 sync_csr, 1 sync_hfence, 2 sync_sret, 3 autoswap_csr):
@@ -17,7 +18,10 @@
 #     direct; no sync_sret (or M = 0, NACL off) -> switch_to, direct;
 #   - the vCPU counters agree one for one: entries on that path = HSTATUS
 #     swaps of that mode = KVM exits, the other paths and modes zero, and
-#     the tracepoint's events for the run carry only that path and mode.
+#     the tracepoint's events for the run carry only that path and mode;
+#   - naclscope record around exitbench (2 VMs x 2 vCPUs) files exactly N
+#     SBI exits per vCPU under that path and mode, and naclscope compare
+#     of the first and the last mask's recordings shows both paths.
 # shellcheck shell=sh
 # shellcheck source=tests/e2e/guest-lib.sh
 . /job/guest-lib.sh
@@ -80,7 +84,7 @@ for m in $KVM_MASKS; do
 	echo > "$T/set_event"
 
 	echo 1 > "$T/events/kvm/kvm_riscv_world_switch/enable"
-	for kind in sbi-kernel sbi-user mmio-user csr wfi mix; do
+	for kind in ${KINDS:-sbi-kernel sbi-user mmio-user csr wfi mix}; do
 		echo > "$T/trace"
 		rc=0
 		timeout "${EB_TIMEOUT:-300}" "$EB" --json --kind "$kind" -n "$N" --vcpus 2 > "$W/run.json" 2> "$W/run.err" || rc=$?
@@ -147,6 +151,31 @@ for m in $KVM_MASKS; do
 		if [ "$verdict" -eq 0 ]; then ok "$tag: $kind: $(cat "$W/verdict")"; else notok "$tag: $kind: $(cat "$W/verdict")"; fi
 	done
 	echo 0 > "$T/events/kvm/kvm_riscv_world_switch/enable"
+
+	rec=$W/rec-$(hex "$m").json
+	if /job/naclscope record -o "$rec" -- "$EB" --kind sbi-kernel -n "$N" --vms 2 --vcpus 2 > "$W/rec.log" 2>&1; then
+		/job/naclscope report "$rec" --format csv > "$W/rec.csv"
+		got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+			index($h["reason"], "exc:ecall_vs/BASE.get_spec_version") == 1 {
+				print $h["vm"] "/" $h["vcpu"], $h["path"], $h["hstatus_mode"], $h["count"] }' "$W/rec.csv" | sort)
+		vms=$(echo "$got" | awk '{ split($1, a, "/"); print a[1] }' | sort -u | wc -l)
+		if [ "$(echo "$got" | awk '{ $1 = ""; print }' | sort -u)" = " $path $mode $N" ] &&
+			[ "$(echo "$got" | wc -l)" = 4 ] && [ "$vms" = 2 ]; then
+			ok "$tag: naclscope record: 4 vCPUs of 2 VMs x $N SBI exits, all $path/$mode"
+		else
+			notok "$tag: naclscope record: want 4 vCPUs x '$path $mode $N', got: $(echo "$got" | tr '\n' ';')"
+		fi
+		[ -n "${first_rec:-}" ] || first_rec=$rec
+		last_rec=$rec
+	else
+		notok "$tag: naclscope record -- exitbench"
+		tail -n 3 "$W/rec.log" | sed 's/^/    # /'
+	fi
 	check "$tag: rmmod kvm" rmmod kvm
 done
+if [ -n "${first_rec:-}" ] && [ "$first_rec" != "$last_rec" ]; then
+	/job/naclscope compare "$first_rec" "$last_rec" > "$W/compare.txt" 2>&1
+	expect_eq "naclscope compare $(basename "$first_rec") $(basename "$last_rec") exits 0" 0 "$?"
+	sed -n '1,12p' "$W/compare.txt" | sed 's/^/# /'
+fi
 summary

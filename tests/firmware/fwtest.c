@@ -783,7 +783,8 @@ static ulong fdt_ram_size(ulong fdt)
 
 #define NSTAT(n)			(0x100 + (n))
 enum { N_VIRT_INSN, N_HCSR_READ, N_HCSR_WRITE, N_VSCSR_READ, N_VSCSR_WRITE,
-       N_ILLEGAL_INSN, N_SBI_CALL };
+       N_ILLEGAL_INSN, N_SBI_CALL, N_IRQ_EXT, N_IPI, N_PLIC_ACCESS, N_HFENCE,
+       N_MAX };
 
 #define HSTATUS_VSXL64			(2UL << 32)
 #define HSTATUS_WRITABLE		0x7003c0UL
@@ -842,8 +843,17 @@ static void nested_counts(void)
 	expect("counter illegal_insn (the HLV)", stat(NSTAT(N_ILLEGAL_INSN)), 1);
 	expect("counter sbi_call after 7 reads", stat(NSTAT(N_SBI_CALL)), 8);
 	expect("unknown nested counter", sbi_call(SBI_EXT_NACL_STATS,
-	       SBI_EXT_NACL_STATS_READ, NSTAT(7), 0, 0).error,
+	       SBI_EXT_NACL_STATS_READ, NSTAT(N_MAX), 0, 0).error,
 	       SBI_ERR_INVALID_PARAM);
+
+	/* HFENCE.GVMA and HFENCE.VVMA are performed by the L0: no trap */
+	ulong hf = stat(NSTAT(N_HFENCE));
+
+	expect("hfence.gvma emulated", TRY(".insn r 0x73, 0, 0x31, x0, x0, x0"),
+	       -1UL);
+	expect("hfence.vvma emulated", TRY(".insn r 0x73, 0, 0x11, x0, x0, x0"),
+	       -1UL);
+	expect("counter hfence", stat(NSTAT(N_HFENCE)) - hf, 2);
 }
 
 static void nested_hcsrs(void)

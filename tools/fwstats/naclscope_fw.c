@@ -11,6 +11,9 @@
  *
  *   /sys/kernel/debug/naclscope_fw/counters   one line per hart:
  *                                             "hart N name=value ..."
+ *
+ * The nested L0 build (L1 in VS-mode) has a second set from ID 0x100,
+ * printed with a "nested_" prefix.
  *   echo 1 > /sys/kernel/debug/naclscope_fw/reset
  *
  * Loading fails with -ENODEV on firmware without the extension.
@@ -26,6 +29,7 @@
 #define NS_FW_READ		0
 #define NS_FW_RESET		1
 #define NS_FW_MAX_COUNTERS	32
+#define NS_FW_NESTED_BASE	0x100
 
 /* In the firmware's order (include/sbi/sbi_ecall_interface.h) */
 static const char *const ns_fw_names[] = {
@@ -34,26 +38,54 @@ static const char *const ns_fw_names[] = {
 	"hfence_entries", "hfence_malformed", "direct_traps",
 };
 
+/* In the firmware's order (enum sbi_nested_stat_id) */
+static const char *const ns_fw_nested_names[] = {
+	"virt_insn", "hcsr_read", "hcsr_write", "vscsr_read", "vscsr_write",
+	"illegal_insn", "sbi_call", "irq_ext", "ipi", "plic_access", "hfence",
+};
+
 struct ns_fw_read {
 	unsigned long val[NS_FW_MAX_COUNTERS];
-	unsigned int n;
+	unsigned long nested[NS_FW_MAX_COUNTERS];
+	unsigned int n, n_nested;
 };
+
+static unsigned int ns_fw_read_set(unsigned long base, unsigned long *val)
+{
+	struct sbiret ret;
+	unsigned int i;
+
+	for (i = 0; i < NS_FW_MAX_COUNTERS; i++) {
+		ret = sbi_ecall(NS_FW_EID, NS_FW_READ, base + i, 0, 0, 0, 0, 0);
+		if (ret.error)
+			break;
+		val[i] = ret.value;
+	}
+	return i;
+}
+
+static void ns_fw_print(struct seq_file *m, const char *prefix,
+			const char *const *names, unsigned int nnames,
+			const unsigned long *val, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (i < nnames)
+			seq_printf(m, " %s%s=%lu", prefix, names[i], val[i]);
+		else
+			seq_printf(m, " %scounter%u=%lu", prefix, i, val[i]);
+	}
+}
 
 static struct dentry *ns_fw_dir;
 
 static void ns_fw_read_this_hart(void *arg)
 {
 	struct ns_fw_read *r = arg;
-	struct sbiret ret;
-	unsigned int i;
 
-	for (i = 0; i < NS_FW_MAX_COUNTERS; i++) {
-		ret = sbi_ecall(NS_FW_EID, NS_FW_READ, i, 0, 0, 0, 0, 0);
-		if (ret.error)
-			break;
-		r->val[i] = ret.value;
-	}
-	r->n = i;
+	r->n = ns_fw_read_set(0, r->val);
+	r->n_nested = ns_fw_read_set(NS_FW_NESTED_BASE, r->nested);
 }
 
 static void ns_fw_reset_this_hart(void *arg)
@@ -64,20 +96,18 @@ static void ns_fw_reset_this_hart(void *arg)
 static int ns_fw_counters_show(struct seq_file *m, void *unused)
 {
 	struct ns_fw_read r;
-	unsigned int i;
 	int cpu;
 
 	for_each_online_cpu(cpu) {
 		r.n = 0;
+		r.n_nested = 0;
 		if (smp_call_function_single(cpu, ns_fw_read_this_hart, &r, 1))
 			continue;
 		seq_printf(m, "hart %lu", cpuid_to_hartid_map(cpu));
-		for (i = 0; i < r.n; i++) {
-			if (i < ARRAY_SIZE(ns_fw_names))
-				seq_printf(m, " %s=%lu", ns_fw_names[i], r.val[i]);
-			else
-				seq_printf(m, " counter%u=%lu", i, r.val[i]);
-		}
+		ns_fw_print(m, "", ns_fw_names, ARRAY_SIZE(ns_fw_names),
+			    r.val, r.n);
+		ns_fw_print(m, "nested_", ns_fw_nested_names,
+			    ARRAY_SIZE(ns_fw_nested_names), r.nested, r.n_nested);
 		seq_putc(m, '\n');
 	}
 	return 0;
