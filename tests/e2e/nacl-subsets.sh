@@ -84,72 +84,87 @@ for m in $KVM_MASKS; do
 	echo > "$T/set_event"
 
 	echo 1 > "$T/events/kvm/kvm_riscv_world_switch/enable"
-	for kind in ${KINDS:-sbi-kernel sbi-user mmio-user csr wfi mix}; do
+	kinds=${KINDS:-sbi-kernel sbi-user mmio-user csr wfi mix}
+	for kind in $kinds; do
 		echo > "$T/trace"
 		rc=0
-		timeout "${EB_TIMEOUT:-300}" "$EB" --json --kind "$kind" -n "$N" --vcpus 2 > "$W/run.json" 2> "$W/run.err" || rc=$?
+		timeout "${EB_TIMEOUT:-300}" "$EB" --json --kind "$kind" -n "$N" --vcpus 2 > "$W/run.$kind.json" 2> "$W/run.$kind.err" || rc=$?
 		# world-switch events in the ring buffer by path and mode; an overrun would lose some
 		lost=$(cat "$T"/per_cpu/cpu*/stats | awk '/^overrun:/ { s += $2 } END { print s + 0 }')
+		echo "$rc $lost" > "$W/status.$kind"
 		grep -o 'kvm_riscv_world_switch: .* path [a-z_]* hstatus [a-z_]*' "$T/trace" |
-			awk '{ print $(NF - 2), $NF }' | sort | uniq -c > "$W/events"
-		python3 - "$W" "$rc" "$lost" "$path" "$mode" "$N" > "$W/verdict" 2>&1 <<-'EOF'
-		import json, sys
-		w, rc, lost, path, mode, n = sys.argv[1:7]
-		rc, lost, n = int(rc), int(lost), int(n)
-		errs = []
-		try:
-		    doc = json.load(open(w + "/run.json"))
-		except Exception as e:
-		    print("no JSON (status %d): %s: %s" % (rc, e, open(w + "/run.err").read().strip()))
-		    sys.exit(1)
-		if rc != 0 or not doc["ok"]:
-		    errs.append("status %d, ok %s: %s" % (rc, doc["ok"], [r.get("error") for r in doc["results"]]))
-		if len(doc["results"]) != 2:
-		    errs.append("%d results for 2 vCPUs" % len(doc["results"]))
-		paths = {"switch_to": "switch_to_entries", "sync_sret": "nacl_sret_entries"}
-		modes = {"direct": "hstatus_direct", "sync_csr": "hstatus_sync_csr", "autoswap": "hstatus_autoswap"}
-		window = 0
-		for r in doc["results"]:
-		    s = r["kvm_stats"]
-		    who = "vCPU %d" % r["vcpu"]
-		    if r["guest_count"] != n:
-		        errs.append("%s: guest counted %d, want %d" % (who, r["guest_count"], n))
-		    exits = s.get("exits", -1)
-		    window += exits
-		    if exits < n:
-		        errs.append("%s: %d KVM exits for %d guest exits" % (who, exits, n))
-		    for p, c in paths.items():
-		        want = exits if p == path else 0
-		        if s.get(c) != want:
-		            errs.append("%s: %s %s, want %d" % (who, c, s.get(c), want))
-		    for m, c in modes.items():
-		        want = exits if m == mode else 0
-		        if s.get(c) != want:
-		            errs.append("%s: %s %s, want %d" % (who, c, s.get(c), want))
-		    if path == "sync_sret" and s.get("hcsr_shmem_accesses", 0) < 3 * exits:
-		        errs.append("%s: hcsr_shmem_accesses %s < 3 per exit" % (who, s.get("hcsr_shmem_accesses")))
-		    if path == "switch_to" and s.get("hcsr_insn_accesses", 0) < 4 * exits:
-		        errs.append("%s: hcsr_insn_accesses %s < 4 per exit" % (who, s.get("hcsr_insn_accesses")))
-		ev = {}
-		for line in open(w + "/events"):
-		    c, p, m = line.split()
-		    ev[(p, m)] = int(c)
-		if lost:
-		    errs.append("%d trace events lost" % lost)
-		other = {k: v for k, v in ev.items() if k != (path, mode)}
-		if other:
-		    errs.append("events on other paths/modes: %s" % other)
-		got = ev.get((path, mode), 0)
-		if got < window:
-		    errs.append("%d %s/%s events for %d windowed exits" % (got, path, mode, window))
-		if errs:
-		    print("; ".join(errs[:4]))
-		    sys.exit(1)
-		print("2 vCPUs x %d exits, %d KVM exits in the window, %d events, all %s/%s" % (n, window, got, path, mode))
-		EOF
-		verdict=$?
-		if [ "$verdict" -eq 0 ]; then ok "$tag: $kind: $(cat "$W/verdict")"; else notok "$tag: $kind: $(cat "$W/verdict")"; fi
+			awk '{ print $(NF - 2), $NF }' | sort | uniq -c > "$W/events.$kind"
 	done
+	# one checker for all kinds (python starts slowly under TCG)
+	# shellcheck disable=SC2086 # one argument per kind
+	python3 - "$W" "$path" "$mode" "$N" $kinds > "$W/verdict" 2>&1 <<-'EOF'
+	import json, sys
+	w, path, mode, n = sys.argv[1:5]
+	n = int(n)
+	paths = {"switch_to": "switch_to_entries", "sync_sret": "nacl_sret_entries"}
+	modes = {"direct": "hstatus_direct", "sync_csr": "hstatus_sync_csr", "autoswap": "hstatus_autoswap"}
+	for kind in sys.argv[5:]:
+	    rc, lost = map(int, open("%s/status.%s" % (w, kind)).read().split())
+	    errs = []
+	    try:
+	        doc = json.load(open("%s/run.%s.json" % (w, kind)))
+	    except Exception as e:
+	        print("not ok - %s: no JSON (status %d): %s: %s" % (kind, rc, e, open("%s/run.%s.err" % (w, kind)).read().strip()))
+	        continue
+	    if rc != 0 or not doc["ok"]:
+	        errs.append("status %d, ok %s: %s" % (rc, doc["ok"], [r.get("error") for r in doc["results"]]))
+	    if len(doc["results"]) != 2:
+	        errs.append("%d results for 2 vCPUs" % len(doc["results"]))
+	    window = 0
+	    for r in doc["results"]:
+	        s = r["kvm_stats"]
+	        who = "vCPU %d" % r["vcpu"]
+	        if r["guest_count"] != n:
+	            errs.append("%s: guest counted %d, want %d" % (who, r["guest_count"], n))
+	        exits = s.get("exits", -1)
+	        window += exits
+	        if exits < n:
+	            errs.append("%s: %d KVM exits for %d guest exits" % (who, exits, n))
+	        for p, c in paths.items():
+	            want = exits if p == path else 0
+	            if s.get(c) != want:
+	                errs.append("%s: %s %s, want %d" % (who, c, s.get(c), want))
+	        for m, c in modes.items():
+	            want = exits if m == mode else 0
+	            if s.get(c) != want:
+	                errs.append("%s: %s %s, want %d" % (who, c, s.get(c), want))
+	        if path == "sync_sret" and s.get("hcsr_shmem_accesses", 0) < 3 * exits:
+	            errs.append("%s: hcsr_shmem_accesses %s < 3 per exit" % (who, s.get("hcsr_shmem_accesses")))
+	        if path == "switch_to" and s.get("hcsr_insn_accesses", 0) < 4 * exits:
+	            errs.append("%s: hcsr_insn_accesses %s < 4 per exit" % (who, s.get("hcsr_insn_accesses")))
+	    ev = {}
+	    for line in open("%s/events.%s" % (w, kind)):
+	        c, p, m = line.split()
+	        ev[(p, m)] = int(c)
+	    if lost:
+	        errs.append("%d trace events lost" % lost)
+	    other = {k: v for k, v in ev.items() if k != (path, mode)}
+	    if other:
+	        errs.append("events on other paths/modes: %s" % other)
+	    got = ev.get((path, mode), 0)
+	    if got < window:
+	        errs.append("%d %s/%s events for %d windowed exits" % (got, path, mode, window))
+	    if errs:
+	        print("not ok - %s: %s" % (kind, "; ".join(errs[:4])))
+	    else:
+	        print("ok - %s: 2 vCPUs x %d exits, %d KVM exits in the window, %d events, all %s/%s" %
+	              (kind, n, window, got, path, mode))
+	EOF
+	nkinds=0
+	for kind in $kinds; do nkinds=$((nkinds + 1)); done
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "$tag: ${line#ok - }" ;;
+		"not ok - "*) notok "$tag: ${line#not ok - }" ;;
+		*) echo "    # $line" ;;
+		esac
+	done < "$W/verdict"
+	expect_eq "$tag: kinds checked" "$nkinds" "$(grep -c '^\(not \)\?ok - ' "$W/verdict")"
 	echo 0 > "$T/events/kvm/kvm_riscv_world_switch/enable"
 
 	rec=$W/rec-$(hex "$m").json
@@ -165,8 +180,9 @@ for m in $KVM_MASKS; do
 		else
 			notok "$tag: naclscope record: want 4 vCPUs x '$path $mode $N', got: $(echo "$got" | tr '\n' ';')"
 		fi
-		[ -n "${first_rec:-}" ] || first_rec=$rec
+		[ -n "${first_rec:-}" ] || { first_rec=$rec; FIRST_PATH=$path; }
 		last_rec=$rec
+		LAST_PATH=$path
 	else
 		notok "$tag: naclscope record -- exitbench"
 		tail -n 3 "$W/rec.log" | sed 's/^/    # /'
@@ -176,6 +192,11 @@ done
 if [ -n "${first_rec:-}" ] && [ "$first_rec" != "$last_rec" ]; then
 	/job/naclscope compare "$first_rec" "$last_rec" > "$W/compare.txt" 2>&1
 	expect_eq "naclscope compare $(basename "$first_rec") $(basename "$last_rec") exits 0" 0 "$?"
+	paths=$(grep -o 'sync_sret\|switch_to' "$W/compare.txt" | sort -u | tr '\n' ' ')
+	case $FIRST_PATH/$LAST_PATH in
+	sync_sret/switch_to|switch_to/sync_sret)
+		expect_eq "compare shows both paths" "switch_to sync_sret " "$paths" ;;
+	esac
 	sed -n '1,12p' "$W/compare.txt" | sed 's/^/# /'
 fi
 summary
