@@ -8,7 +8,8 @@
 # (the 9p root and job share are virtio devices behind the PLIC). The
 # firmware's nested counters must show the L0 at work: L1's SBI calls,
 # external interrupts and PLIC accesses, H-CSR accesses of kvm.ko, and
-# kvm.ko must find the hypervisor extension and NACL without features.
+# kvm.ko must find the hypervisor extension and NACL without features;
+# then KVM in L1 runs exitbench's guests as L2 on the emulated H-extension.
 # shellcheck shell=sh
 # shellcheck source=tests/e2e/guest-lib.sh
 . /job/guest-lib.sh
@@ -39,5 +40,27 @@ check "kvm.ko's H-CSR reads trapped to the L0 ($((after - before)))" test "$afte
 v=$(fwsum nested_hfence)
 check "kvm.ko's HFENCEs emulated by the L0 ($v)" test "$v" -gt 0
 dmesg | grep 'kvm ' | sed 's/^/# /'
+check "kvm.ko unloads" rmmod kvm
+
+# L2: KVM in L1 without NACL (the legacy path: every H-extension
+# operation traps), exitbench's guests entered by the L0's emulated SRET.
+# exitbench checks its own counts exactly (guest, exits, KVM stats); every
+# L2 run ends with exactly one L2 trap or one L1 interrupt.
+N=${NESTED_N:-200}
+check "kvm.ko loads with nacl_features=0" load_kvm nacl_features=0
+for k in sbi-kernel sbi-user mmio-user csr wfi mix; do
+	echo 1 > "$FW/reset"
+	check "L2 $k: exitbench makes exactly $N exits on each of 2 vCPUs" \
+		timeout 120 /job/exitbench --kind "$k" -n "$N" --vcpus 2
+	sret=$(fwsum nested_sret) l2=$(fwsum nested_l2_exit) irq=$(fwsum nested_l1_irq)
+	echo "# $k: sret=$sret l2_exit=$l2 l1_irq=$irq hlv=$(fwsum nested_hlv)"
+	check "L2 $k: every SRET into L2 ended by one trap or interrupt ($sret = $l2 + $irq)" \
+		test "$sret" -eq $((l2 + irq))
+	check "L2 $k: at least one L2 trap per exit ($l2 >= $((2 * N)))" test "$l2" -ge $((2 * N))
+done
+echo 1 > "$FW/reset"
+timeout 120 /job/exitbench --kind mmio-user -n "$N" > /dev/null
+v=$(fwsum nested_hlv)
+check "L2 mmio-user: KVM decodes each MMIO instruction with HLVX ($v >= $N)" test "$v" -ge "$N"
 check "kvm.ko unloads" rmmod kvm
 summary

@@ -784,7 +784,7 @@ static ulong fdt_ram_size(ulong fdt)
 #define NSTAT(n)			(0x100 + (n))
 enum { N_VIRT_INSN, N_HCSR_READ, N_HCSR_WRITE, N_VSCSR_READ, N_VSCSR_WRITE,
        N_ILLEGAL_INSN, N_SBI_CALL, N_IRQ_EXT, N_IPI, N_PLIC_ACCESS, N_HFENCE,
-       N_MAX };
+       N_SRET, N_L2_EXIT, N_L1_IRQ, N_HLV, N_HSV, N_MAX };
 
 #define HSTATUS_VSXL64			(2UL << 32)
 #define HSTATUS_WRITABLE		0x7003c0UL
@@ -818,7 +818,7 @@ static void nested_counts(void)
 	 * 3 H reads, 2 H writes, 1 VS read, 1 VS write; a write to the
 	 * read-only hgeip is illegal in HS-mode too, so the hart raises an
 	 * illegal instruction (not a virtual one), redirected by OpenSBI;
-	 * an HLV is a virtual instruction the L0 does not emulate yet.
+	 * an HLV is a virtual instruction the L0 emulates.
 	 */
 	(void)csr_read(CSR_HSTATUS);
 	(void)csr_read(CSR_HEDELEG);
@@ -840,8 +840,10 @@ static void nested_counts(void)
 	expect("counter hcsr_write", stat(NSTAT(N_HCSR_WRITE)), 2);
 	expect("counter vscsr_read", stat(NSTAT(N_VSCSR_READ)), 1);
 	expect("counter vscsr_write", stat(NSTAT(N_VSCSR_WRITE)), 1);
-	expect("counter illegal_insn (the HLV)", stat(NSTAT(N_ILLEGAL_INSN)), 1);
-	expect("counter sbi_call after 7 reads", stat(NSTAT(N_SBI_CALL)), 8);
+	expect("counter illegal_insn (hgeip is not the L0's)",
+	       stat(NSTAT(N_ILLEGAL_INSN)), 0);
+	expect("counter hlv", stat(NSTAT(N_HLV)), 1);
+	expect("counter sbi_call after 8 reads", stat(NSTAT(N_SBI_CALL)), 9);
 	expect("unknown nested counter", sbi_call(SBI_EXT_NACL_STATS,
 	       SBI_EXT_NACL_STATS_READ, NSTAT(N_MAX), 0, 0).error,
 	       SBI_ERR_INVALID_PARAM);
@@ -946,8 +948,150 @@ static void nested_vscsrs(void)
 	expect("virtual vsscratch", csr_read(CSR_VSSCRATCH), 0x1234);
 	expect("real sscratch (the payload's own)", csr_read(CSR_SSCRATCH),
 	       0x5678);
-	expect("HLV (not emulated yet) reflected as illegal instruction",
-	       TRY(".4byte 0x6c0142f3 /* hlv.d t0, (sp) */"), 2);
+}
+
+/*
+ * HLV, HLVX and HSV with a trap catcher: funct7 selects the width (and
+ * HSV), rs2 = 1 is the unsigned load, 3 HLVX. Returns the scause of a
+ * trap or -1.
+ */
+#define HLV(f7, r2, addr, out) ({					\
+	ulong __v = 0;							\
+	trap_catch.cause = -1UL;					\
+	__asm__ volatile("la t1, trap_catch\n\tla t0, 1f\n\t"		\
+			 "sd t0, 0(t1)\n\t"				\
+			 ".insn r 0x73, 4, " #f7 ", %0, %1, x" #r2 "\n\t" \
+			 "sd zero, 0(t1)\n1:"				\
+			 : "+r"(__v) : "r"(addr) : "t0", "t1", "memory");	\
+	*(out) = __v; trap_catch.cause; })
+#define HSV(f7, addr, val) ({						\
+	trap_catch.cause = -1UL;					\
+	__asm__ volatile("la t1, trap_catch\n\tla t0, 1f\n\t"		\
+			 "sd t0, 0(t1)\n\t"				\
+			 ".insn r 0x73, 4, " #f7 ", x0, %0, %1\n\t"	\
+			 "sd zero, 0(t1)\n1:"				\
+			 : : "r"(addr), "r"(val) : "t0", "t1", "memory");	\
+	trap_catch.cause; })
+
+static volatile ulong hlsv_word = 0x8123456789abcdefUL;
+
+/* HLV/HSV through the guest's G-stage (identity over RAM), VS-stage Bare */
+static void nested_hlsv(void)
+{
+	ulong v, c, hlv0 = stat(NSTAT(N_HLV)), hsv0 = stat(NSTAT(N_HSV));
+	ulong a = (ulong)&hlsv_word;
+
+	csr_write(CSR_HSTATUS, host_hstatus | HSTATUS_SPVP);
+	expect("hlv.d of guest memory", HLV(0x36, 0, a, &v), -1UL);
+	expect("hlv.d value", v, 0x8123456789abcdefUL);
+	expect("hlv.w sign-extends", (HLV(0x34, 0, a + 4, &v), v),
+	       0xffffffff81234567UL);
+	expect("hlv.wu zero-extends", (HLV(0x34, 1, a + 4, &v), v),
+	       0x81234567UL);
+	expect("hlv.b", (HLV(0x30, 0, a, &v), v), 0xffffffffffffffefUL);
+	expect("hlvx.hu of guest code", (HLV(0x32, 3, (ulong)guest_pf, &v),
+	       v), *(volatile unsigned short *)guest_pf);
+	expect("hsv.w to guest memory", HSV(0x35, a, 0x11223344UL), -1UL);
+	expect("hsv.w stored", hlsv_word, 0x8123456711223344UL);
+	expect("hsv.b", (HSV(0x31, a + 7, 0x55), hlsv_word),
+	       0x5523456711223344UL);
+	expect("counters hlv, hsv",
+	       (stat(NSTAT(N_HLV)) - hlv0) * 100 + stat(NSTAT(N_HSV)) - hsv0,
+	       502);
+
+	/* An unmapped GPA: a guest-page fault of HS-mode (SPV 0, GVA 1) */
+	c = HLV(0x36, 0, 0x40000000UL, &v);
+	expect("hlv.d of an unmapped GPA: load guest-page fault", c, 21);
+	expect("its stval is the guest address", trap_catch.tval, 0x40000000);
+	expect("its htval is GPA >> 2", csr_read(CSR_HTVAL), 0x40000000 >> 2);
+	expect("its hstatus: GVA, not SPV",
+	       csr_read(CSR_HSTATUS) & (HSTATUS_SPV | HSTATUS_GVA),
+	       HSTATUS_GVA);
+	expect("hsv.d to an unmapped GPA: store guest-page fault",
+	       HSV(0x37, 0x40000000UL, 0), 23);
+
+	/* Firmware memory, mapped by the guest's G-stage: PMP says no */
+	c = HLV(0x36, 0, RAM_BASE, &v);
+	expect("hlv.d of firmware memory faults (access or guest-page)",
+	       c == 5 || c == 21, 1);
+	expect("and returns nothing", v, 0);
+	c = HSV(0x37, RAM_BASE, 0x5a5a5a5a5a5a5a5aUL);
+	expect("hsv.d to firmware memory faults (access or guest-page)",
+	       c == 7 || c == 23, 1);
+
+	/* HLV from the L1's user mode without hstatus.HU is illegal: n/a */
+	csr_write(CSR_HSTATUS, host_hstatus);
+}
+
+/*
+ * The L1 runs a tiny L2: the same scenarios as the NACL harness's
+ * direct runs, now with the payload's own SRET trapped (hstatus.SPV set
+ * makes the L0 set VTSR), the L2 entered by the L0 and its traps taken
+ * back into the payload's HS-mode.
+ */
+static void nested_l2(void)
+{
+	struct exit_info e;
+	enum scenario sc;
+	ulong sret0 = stat(NSTAT(N_SRET)), exit0 = stat(NSTAT(N_L2_EXIT));
+	ulong irq0 = stat(NSTAT(N_L1_IRQ));
+
+	/* G-stage: GPA 0x80000000..0xbfffffff = PA, VMID 1; VS-stage Bare */
+	gstage[2] = ((RAM_BASE >> 12) << 10) | 0xdf;	/* DAU XWRV */
+	csr_write(CSR_HGATP, (8UL << 60) | (1UL << 44) |
+		  ((ulong)gstage >> 12));
+	__asm__ volatile(".insn r 0x73, 0, 0x31, x0, x0, x0" ::: "memory");
+	csr_write(CSR_VSATP, 0);
+	csr_write(CSR_HIDELEG, 0);
+	host_hstatus = csr_read(CSR_HSTATUS) & ~(HSTATUS_SPV | HSTATUS_SPVP |
+						  HSTATUS_GVA);
+	csr_write(CSR_HSTATUS, host_hstatus);
+
+	for (sc = 0; sc < S_MAX; sc++) {
+		run_scenario(sc, RUN_DIRECT, &e);
+		expect_same(sc, RUN_DIRECT, "L2 exit", e.rc, 1);
+		expect_same(sc, RUN_DIRECT, "scause", e.scause,
+			    (ulong[]){ 21, 22, 10, 10, (1UL << 63) | 5, 2 }[sc]);
+		expect_same(sc, RUN_DIRECT, "sstatus.SPP (from VS)", e.spp, 1);
+		expect_same(sc, RUN_DIRECT, "hstatus SPV SPVP",
+			    e.hstatus & (HSTATUS_SPV | HSTATUS_SPVP),
+			    HSTATUS_SPV | HSTATUS_SPVP);
+		expect_same(sc, RUN_DIRECT, "guest sp", e.x[2],
+			    (ulong)&guest_stack[512]);
+	}
+	expect("L2 runs: one SRET each", stat(NSTAT(N_SRET)) - sret0, S_MAX);
+	expect("L2 exceptions taken into the L1",
+	       stat(NSTAT(N_L2_EXIT)) - exit0, S_MAX - 1);
+	expect("L1 timer interrupt ended one L2 run",
+	       stat(NSTAT(N_L1_IRQ)) - irq0, 1);
+
+	run_scenario(S_PF, RUN_DIRECT, &e);
+	expect("L2 guest-page fault: htval = GPA >> 2", e.htval,
+	       0x40000000 >> 2);
+	expect("L2 guest-page fault: stval", e.stval, 0x40000000);
+	expect("L2 guest-page fault: hstatus SPV SPVP GVA", e.hstatus,
+	       host_hstatus | HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_GVA);
+	expect("L2 guest a2 = a0 + a1", e.x[12], 0x3333);
+	run_scenario(S_VIRT, RUN_DIRECT, &e);
+	expect("L2 virtual instruction: sepc in the guest",
+	       e.sepc >= (ulong)guest_virt && e.sepc < (ulong)guest_virt + 64,
+	       1);
+	run_scenario(S_EBREAK, RUN_DIRECT, &e);
+	expect("L2 ebreak delegated: handled in the L2 (vscause)", e.x[18], 3);
+	expect("L2 saw its vsscratch", e.x[9], 0xbbbb);
+	expect("L2's vscause kept in the virtual H-state",
+	       csr_read(CSR_VSCAUSE), 3);
+
+	nested_hlsv();
+
+	/* Hostile: a G-stage root in firmware memory; the walk is denied */
+	csr_write(CSR_HGATP, (8UL << 60) | (1UL << 44) | (RAM_BASE >> 12));
+	run_scenario(S_ECALL, RUN_DIRECT, &e);
+	expect("L2 with a G-stage root in firmware memory exits",
+	       e.rc, 1);
+	expect("with an access or guest-page fault on its first fetch",
+	       e.scause == 1 || e.scause == 20, 1);
+	csr_write(CSR_HGATP, 0);
 }
 
 /* A figure, not a test: instructions retired per emulated H-CSR read */
@@ -977,6 +1121,7 @@ static void test_nested(void)
 	nested_counts();
 	nested_hcsrs();
 	nested_vscsrs();
+	nested_l2();
 	nested_cost();
 	puts("nested: virt_insn ");
 	putdec(stat(NSTAT(N_VIRT_INSN)));

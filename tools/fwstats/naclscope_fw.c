@@ -42,6 +42,7 @@ static const char *const ns_fw_names[] = {
 static const char *const ns_fw_nested_names[] = {
 	"virt_insn", "hcsr_read", "hcsr_write", "vscsr_read", "vscsr_write",
 	"illegal_insn", "sbi_call", "irq_ext", "ipi", "plic_access", "hfence",
+	"sret", "l2_exit", "l1_irq", "hlv", "hsv",
 };
 
 struct ns_fw_read {
