@@ -18,7 +18,8 @@ BENCH_N ?= 10000
 .PHONY: bench
 bench: deps kernel rootfs tools firmware
 	@BUILD=$(BUILD) scripts/ab -n $(BENCH_N) -o $(BUILD)/bench.json \
-		plain:0xf@unpatched plain:0xf nacl:0x0 nacl:0x3 nacl:0x7 nacl:0xf
+		plain:0xf@unpatched plain:0xf nacl:0x0 nacl:0x3 nacl:0x7 nacl:0xf \
+		nested:0x0 nested:0x3 nested:0x7 nested:0xf
 
 .PHONY: all help deps check test demo kernel rootfs firmware firmware-test tools checkpatch e2e unit shellcheck clean
 .DEFAULT_GOAL := help

@@ -793,7 +793,9 @@ static ulong fdt_ram_size(ulong fdt)
 #define NSTAT(n)			(0x100 + (n))
 enum { N_VIRT_INSN, N_HCSR_READ, N_HCSR_WRITE, N_VSCSR_READ, N_VSCSR_WRITE,
        N_ILLEGAL_INSN, N_SBI_CALL, N_IRQ_EXT, N_IPI, N_PLIC_ACCESS, N_HFENCE,
-       N_SRET, N_L2_EXIT, N_L1_IRQ, N_HLV, N_HSV, N_MAX };
+       N_SRET, N_L2_EXIT, N_L1_IRQ, N_HLV, N_HSV, N_SBI_BASE, N_SBI_TIME,
+       N_SBI_IPI, N_SBI_RFENCE, N_SBI_HSM, N_SBI_SRST, N_SBI_DBCN, N_SBI_NACL,
+       N_SBI_OTHER, N_MAX };
 
 #define HSTATUS_VSXL64			(2UL << 32)
 #define HSTATUS_WRITABLE		0x7003c0UL
@@ -856,6 +858,17 @@ static void nested_counts(void)
 	expect("unknown nested counter", sbi_call(SBI_EXT_NACL_STATS,
 	       SBI_EXT_NACL_STATS_READ, NSTAT(N_MAX), 0, 0).error,
 	       SBI_ERR_INVALID_PARAM);
+
+	/* SBI calls by extension: a counter read is a firmware extension's */
+	ulong base = stat(NSTAT(N_SBI_BASE)), other = stat(NSTAT(N_SBI_OTHER));
+
+	sbi_call(SBI_EXT_BASE, SBI_EXT_BASE_PROBE_EXT, SBI_EXT_NACL, 0, 0);
+	expect("counter sbi_base", stat(NSTAT(N_SBI_BASE)) - base, 1);
+	expect("counter sbi_other (2 counter reads)",
+	       stat(NSTAT(N_SBI_OTHER)) - other, 2);
+	other = stat(NSTAT(N_SBI_NACL));
+	(void)nacl_err(SBI_EXT_NACL_PROBE_FEATURE, 0, 0, 0);
+	expect("counter sbi_nacl", stat(NSTAT(N_SBI_NACL)) - other, 1);
 
 	/* HFENCE.GVMA and HFENCE.VVMA are performed by the L0: no trap */
 	ulong hf = stat(NSTAT(N_HFENCE));

@@ -43,6 +43,8 @@ static const char *const ns_fw_nested_names[] = {
 	"virt_insn", "hcsr_read", "hcsr_write", "vscsr_read", "vscsr_write",
 	"illegal_insn", "sbi_call", "irq_ext", "ipi", "plic_access", "hfence",
 	"sret", "l2_exit", "l1_irq", "hlv", "hsv",
+	"sbi_base", "sbi_time", "sbi_ipi", "sbi_rfence", "sbi_hsm", "sbi_srst",
+	"sbi_dbcn", "sbi_nacl", "sbi_other",
 };
 
 struct ns_fw_read {

@@ -138,22 +138,36 @@ json_t *ns_kvm_stats_delta(json_t *first, json_t *last)
 	return out;
 }
 
+/*
+ * A vCPU counter summed over every vCPU of every VM: from vcpuN groups
+ * where they hold it, else from the VM directory, where KVM's debugfs
+ * shows each vCPU counter summed over the VM's vCPUs.
+ */
 static long long vcpu_sum(json_t *stats, const char *name, int *found)
 {
 	json_t *vm, *grp, *v;
 	const char *vmk, *gk;
-	long long sum = 0;
+	long long sum = 0, vm_sum;
+	int in_vcpus;
 
-	json_object_foreach(stats, vmk, vm)
+	json_object_foreach(stats, vmk, vm) {
+		in_vcpus = 0;
+		vm_sum = 0;
 		json_object_foreach(vm, gk, grp) {
-			if (strncmp(gk, "vcpu", 4))
-				continue;
 			v = json_object_get(grp, name);
-			if (json_is_integer(v)) {
+			if (!json_is_integer(v))
+				continue;
+			if (!strncmp(gk, "vcpu", 4)) {
 				sum += json_integer_value(v);
-				*found = 1;
+				in_vcpus = 1;
+			} else if (!strcmp(gk, "vm")) {
+				vm_sum = json_integer_value(v);
 			}
+			*found = 1;
 		}
+		if (!in_vcpus)
+			sum += vm_sum;
+	}
 	return sum;
 }
 
