@@ -80,6 +80,7 @@ enum {
 #define CSR_INSTRET			0xc02
 
 #define SSTATUS_SPP			(1UL << 8)
+#define SSTATUS_SIE			(1UL << 1)
 #define HSTATUS_GVA			(1UL << 6)
 #define HSTATUS_SPV			(1UL << 7)
 #define HSTATUS_SPVP			(1UL << 8)
@@ -1103,6 +1104,30 @@ static void nested_l2(void)
 	expect("L2 saw its vsscratch", e.x[9], 0xbbbb);
 	expect("L2's vscause kept in the virtual H-state",
 	       csr_read(CSR_VSCAUSE), 3);
+
+	/*
+	 * An interrupt L1 injects (hvip.VSSIP, delegated in hideleg, enabled
+	 * in the L2's sie and sstatus.SIE): the spinning L2 takes it in its
+	 * own handler, which reports vscause with an ecall.
+	 */
+	guest_prepare(guest_spin);
+	csr_write(CSR_HEDELEG, 0);
+	csr_write(CSR_VSTVEC, (ulong)guest_vs_handler);
+	csr_write(CSR_HIDELEG, 1UL << 2);
+	csr_write(CSR_HIE, 1UL << 2);
+	csr_write(CSR_VSSTATUS, csr_read(CSR_VSSTATUS) | SSTATUS_SIE);
+	csr_write(CSR_HVIP, 1UL << 2);
+	csr_write(CSR_HSTATUS, host_hstatus | HSTATUS_SPV);
+	e.rc = guest_run_direct(&ctx, shm(0));
+	csr_write(CSR_HSTATUS, host_hstatus);
+	expect("L2 with hvip.VSSIP: exits to the L1", e.rc, 1);
+	expect("L2 with hvip.VSSIP: by its ecall", csr_read(CSR_SCAUSE), 10);
+	expect("L2 took the injected VSSIP in VS-mode (vscause)", ctx.x[18],
+	       (1UL << 63) | 1);
+	csr_write(CSR_HVIP, 0);
+	csr_write(CSR_HIE, 0);
+	csr_write(CSR_HIDELEG, 0);
+	csr_write(CSR_VSSTATUS, csr_read(CSR_VSSTATUS) & ~SSTATUS_SIE);
 
 	nested_hlsv();
 
