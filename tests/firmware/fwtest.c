@@ -543,6 +543,23 @@ static const char *const scenario_names[] = {
 	"illegal instruction",
 };
 
+/*
+ * The guest's address space: G-stage GPA 0x80000000..0xbfffffff = PA,
+ * VMID 1, VS-stage Bare; and the host's hstatus without SPV/SPVP/GVA
+ */
+static void guest_space_setup(void)
+{
+	gstage[2] = ((RAM_BASE >> 12) << 10) | 0xdf;	/* DAU XWRV */
+	csr_write(CSR_HGATP, (8UL << 60) | (1UL << 44) |
+		  ((ulong)gstage >> 12));
+	__asm__ volatile(".insn r 0x73, 0, 0x31, x0, x0, x0" ::: "memory");
+	csr_write(CSR_VSATP, 0);
+	csr_write(CSR_HIDELEG, 0);
+	host_hstatus = csr_read(CSR_HSTATUS) & ~(HSTATUS_SPV | HSTATUS_SPVP |
+						  HSTATUS_GVA);
+	csr_write(CSR_HSTATUS, host_hstatus);
+}
+
 static void run_scenario(enum scenario sc, enum run_mode mode,
 			 struct exit_info *e)
 {
@@ -644,16 +661,7 @@ static void test_sync_sret(void)
 		return;
 	}
 
-	/* G-stage: GPA 0x80000000..0xbfffffff = PA, VMID 1; VS-stage Bare */
-	gstage[2] = ((RAM_BASE >> 12) << 10) | 0xdf;	/* DAU XWRV */
-	csr_write(CSR_HGATP, (8UL << 60) | (1UL << 44) |
-		  ((ulong)gstage >> 12));
-	__asm__ volatile(".insn r 0x73, 0, 0x31, x0, x0, x0" ::: "memory");
-	csr_write(CSR_VSATP, 0);
-	csr_write(CSR_HIDELEG, 0);
-	host_hstatus = csr_read(CSR_HSTATUS) & ~(HSTATUS_SPV | HSTATUS_SPVP |
-						  HSTATUS_GVA);
-	csr_write(CSR_HSTATUS, host_hstatus);
+	guest_space_setup();
 	exits = stat(STAT_GUEST_EXITS);
 	traps = stat(STAT_GUEST_TRAPS);
 	direct = stat(STAT_DIRECT_TRAPS);
@@ -1059,16 +1067,7 @@ static void nested_l2(void)
 	ulong sret0 = stat(NSTAT(N_SRET)), exit0 = stat(NSTAT(N_L2_EXIT));
 	ulong irq0 = stat(NSTAT(N_L1_IRQ));
 
-	/* G-stage: GPA 0x80000000..0xbfffffff = PA, VMID 1; VS-stage Bare */
-	gstage[2] = ((RAM_BASE >> 12) << 10) | 0xdf;	/* DAU XWRV */
-	csr_write(CSR_HGATP, (8UL << 60) | (1UL << 44) |
-		  ((ulong)gstage >> 12));
-	__asm__ volatile(".insn r 0x73, 0, 0x31, x0, x0, x0" ::: "memory");
-	csr_write(CSR_VSATP, 0);
-	csr_write(CSR_HIDELEG, 0);
-	host_hstatus = csr_read(CSR_HSTATUS) & ~(HSTATUS_SPV | HSTATUS_SPVP |
-						  HSTATUS_GVA);
-	csr_write(CSR_HSTATUS, host_hstatus);
+	guest_space_setup();
 
 	for (sc = 0; sc < S_MAX; sc++) {
 		run_scenario(sc, RUN_DIRECT, &e);
