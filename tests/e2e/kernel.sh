@@ -124,6 +124,41 @@ check "second run under tracing" run_traced "$W/b"
 vm2=$(awk '{ for (i = 1; i < NF; i++) if ($i == "vm") { print $(i + 1); exit } }' "$W/b.trace")
 expect_eq "the next VM gets the next id" "$((vm1 + 1))" "$vm2"
 
+# --- kvm_exit alone: it shares the run loop's branch with world_switch ---
+echo > "$T/trace"
+echo 1 > "$T/events/kvm/kvm_exit/enable"
+echo 1 > "$T/tracing_on"
+"$KX" "$N" > "$W/e.out" 2> "$W/e.err"
+echo 0 > "$T/tracing_on"
+echo 0 > "$T/events/kvm/kvm_exit/enable"
+cat "$T/trace" > "$W/e.trace"
+expect_eq "kvm_exit alone: one event per exit" "$(kstat exits "$W/e.out")" "$(grep -c ' kvm_exit: ' "$W/e.trace" || true)"
+expect_eq "kvm_exit alone: no world_switch events" 0 "$(grep -c 'kvm_riscv_world_switch:' "$W/e.trace" || true)"
+
+# --- debugfs clears: the counters derived when read stay consistent ------
+# kp PREFIX NAME FILE: a value from kvm-exits -c's output
+kp() { awk -v p="$1" -v n="$2" '$1 == p && $2 == n { print $3 }' "$3"; }
+check "kvm-exits -c $N (debugfs clears, then a second run)" sh -c "'$KX' -c $N > '$W/d.out' 2> '$W/d.err'"
+e1=$(kp stat exits "$W/d.out")
+i1=$(kp stat hcsr_insn_accesses "$W/d.out")
+expect_eq "before the clears: switch_to_entries = exits" "$e1" "$(kp stat switch_to_entries "$W/d.out")"
+expect_eq "exits cleared (KVM_GET_STATS_FD)" 0 "$(kp cleared_exits exits "$W/d.out")"
+expect_eq "exits cleared (debugfs)" 0 "$(kp debugfs_cleared_exits exits "$W/d.out")"
+expect_eq "clearing exits keeps switch_to_entries (KVM_GET_STATS_FD)" "$e1" "$(kp cleared_exits switch_to_entries "$W/d.out")"
+expect_eq "clearing exits keeps switch_to_entries (debugfs)" "$e1" "$(kp debugfs_cleared_exits switch_to_entries "$W/d.out")"
+expect_eq "clearing exits keeps hstatus_direct" "$e1" "$(kp cleared_exits hstatus_direct "$W/d.out")"
+expect_eq "clearing exits keeps hcsr_insn_accesses" "$i1" "$(kp cleared_exits hcsr_insn_accesses "$W/d.out")"
+expect_eq "switch_to_entries cleared (KVM_GET_STATS_FD)" 0 "$(kp cleared_entries switch_to_entries "$W/d.out")"
+expect_eq "switch_to_entries cleared (debugfs)" 0 "$(kp debugfs_cleared_entries switch_to_entries "$W/d.out")"
+expect_eq "clearing switch_to_entries keeps hstatus_direct" "$e1" "$(kp cleared_entries hstatus_direct "$W/d.out")"
+e2=$(kp rerun exits "$W/d.out")
+expect_eq "second run: its SBI exits" "$((N + 1))" "$(fact rerun_sbi_exits "$W/d.out")"
+check "second run: exits ($e2) >= its SBI exits" test "$e2" -ge $((N + 1))
+expect_eq "second run: switch_to_entries counts on from 0" "$e2" "$(kp rerun switch_to_entries "$W/d.out")"
+expect_eq "second run: hstatus_direct counts on" "$((e1 + e2))" "$(kp rerun hstatus_direct "$W/d.out")"
+i2=$(kp rerun hcsr_insn_accesses "$W/d.out")
+check "second run: hcsr_insn_accesses grew by >= 7 per entry ($i1 -> $i2)" test "$((i2 - i1))" -ge $((7 * e2))
+
 # --- perf counts the same events -----------------------------------------
 perf stat -x, -e kvm:kvm_riscv_world_switch -o "$W/perf.csv" "$KX" "$N" > "$W/p.out" 2>&1
 pc=$(awk -F, '/kvm_riscv_world_switch/ { print $1 }' "$W/perf.csv")

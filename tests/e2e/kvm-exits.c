@@ -16,7 +16,15 @@
  *   debugfs_vm_id <id>       /sys/kernel/debug/kvm/<pid>-<vmfd>/vm_id ("-" if absent)
  *   stat <name> <value>      every vCPU statistic
  *
- * usage: kvm-exits [N]   (default 100)
+ * With -c it then checks the debugfs clear of the VM's statistics, which
+ * the kernel series must keep consistent with the statistics it derives
+ * when they are read: it clears exits, then switch_to_entries, through
+ * /sys/kernel/debug/kvm/<pid>-<vmfd>/, printing every statistic after
+ * each (prefixes "cleared_exits" and "cleared_entries" instead of "stat",
+ * and "debugfs_cleared_..." for the values debugfs reads), then
+ * runs the guest again and prints them once more (prefix "rerun").
+ *
+ * usage: kvm-exits [-c] [N]   (default N: 100)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +44,8 @@
 
 /*
  * Guest code, position independent, entered with a0 = N:
- * N calls of function 0, then function 1, then spin.
+ * N calls of function 0, then function 1, then again from the start with
+ * a0 = what function 1 returned (only -c lets it get that far).
  */
 extern const char guest_start[], guest_end[];
 __asm__(
@@ -55,7 +64,7 @@ __asm__(
 	"2:	li	a7, 0x08000000\n"
 	"	li	a6, 1\n"
 	"	ecall\n"
-	"3:	j	3b\n"
+	"	j	guest_start\n"
 	"guest_end:\n"
 	".option pop\n"
 	".popsection\n");
@@ -80,7 +89,7 @@ static uint64_t core_reg(unsigned long off)
 	       (off / sizeof(unsigned long));
 }
 
-static void print_stats(int vcpu)
+static void print_stats(int vcpu, const char *prefix)
 {
 	struct kvm_stats_header hdr;
 	struct kvm_stats_desc *d;
@@ -108,7 +117,7 @@ static void print_stats(int vcpu)
 			continue;
 		if (pread(fd, &v, sizeof(v), hdr.data_offset + d->offset) != sizeof(v))
 			die("reading a statistic");
-		printf("stat %s %" PRIu64 "\n", d->name, v);
+		printf("%s %s %" PRIu64 "\n", prefix, d->name, v);
 	}
 	free(descs);
 	close(fd);
@@ -130,24 +139,96 @@ static void print_debugfs_vm_id(int vm)
 	printf("debugfs_vm_id %s", buf);
 }
 
+/* Write 0 to the VM's debugfs file of statistic @name: clears it */
+static void debugfs_clear(int vm, const char *name)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/%s", (int)getpid(), vm, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(path);
+	if (write(fd, "0\n", 2) != 2)
+		die(path);
+	close(fd);
+}
+
+/* Print the VM's debugfs value of statistic @name, after @label */
+static void print_debugfs(int vm, const char *label, const char *name)
+{
+	char path[96], buf[32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/%s", (int)getpid(), vm, name);
+	f = fopen(path, "r");
+	if (!f)
+		die(path);
+	if (!fgets(buf, sizeof(buf), f))
+		die(path);
+	fclose(f);
+	printf("%s %s %s", label, name, buf);
+}
+
+/*
+ * Run the guest until its last call (function 1), counting the SBI exits,
+ * KVM_RUN calls and other exits to user space. 0, or 1 on an exit the
+ * guest does not make.
+ */
+static int run_guest(int vcpu, struct kvm_run *run, unsigned long *sbi,
+		     unsigned long *runs, unsigned long *other)
+{
+	for (;;) {
+		if (ioctl(vcpu, KVM_RUN, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("KVM_RUN");
+		}
+		(*runs)++;
+		if (run->exit_reason != KVM_EXIT_RISCV_SBI) {
+			if (run->exit_reason == KVM_EXIT_INTR) {
+				(*other)++;
+				continue;
+			}
+			fprintf(stderr, "kvm-exits: unexpected exit reason %u\n",
+				run->exit_reason);
+			return 1;
+		}
+		if (run->riscv_sbi.extension_id != EXT_EXPERIMENTAL) {
+			fprintf(stderr, "kvm-exits: unexpected SBI call ext 0x%lx fid %lu\n",
+				run->riscv_sbi.extension_id, run->riscv_sbi.function_id);
+			return 1;
+		}
+		(*sbi)++;
+		run->riscv_sbi.ret[0] = 0;
+		run->riscv_sbi.ret[1] = 0;
+		if (run->riscv_sbi.function_id == 1)
+			return 0;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n = 100, sbi = 0, runs = 0, other = 0;
 	struct kvm_userspace_memory_region mr;
 	struct kvm_run *run;
-	int kvm, vm, vcpu, sz;
+	int kvm, vm, vcpu, sz, clear = 0, a = 1;
 	char *end;
 	void *mem;
 
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		fprintf(stderr, "usage: kvm-exits [N]\n");
+	if (a < argc && !strcmp(argv[a], "-c")) {
+		clear = 1;
+		a++;
+	}
+	if (argc - a > 1 || (a < argc && argv[a][0] == '-')) {
+		fprintf(stderr, "usage: kvm-exits [-c] [N]\n");
 		return 2;
 	}
-	if (argc == 2) {
+	if (a < argc) {
 		errno = 0;
-		n = strtoul(argv[1], &end, 0);
-		if (errno || *end || end == argv[1]) {
-			fprintf(stderr, "kvm-exits: not a number: '%s'\n", argv[1]);
+		n = strtoul(argv[a], &end, 0);
+		if (errno || *end || end == argv[a]) {
+			fprintf(stderr, "kvm-exits: not a number: '%s'\n", argv[a]);
 			return 2;
 		}
 	}
@@ -186,39 +267,32 @@ int main(int argc, char **argv)
 	set_reg(vcpu, core_reg(offsetof(struct kvm_riscv_core, regs.a0)), n);
 
 	printf("vm_pid %d\n", (int)getpid());
-	for (;;) {
-		if (ioctl(vcpu, KVM_RUN, NULL) < 0) {
-			if (errno == EINTR)
-				continue;
-			die("KVM_RUN");
-		}
-		runs++;
-		if (run->exit_reason != KVM_EXIT_RISCV_SBI) {
-			if (run->exit_reason == KVM_EXIT_INTR) {
-				other++;
-				continue;
-			}
-			fprintf(stderr, "kvm-exits: unexpected exit reason %u\n",
-				run->exit_reason);
-			return 1;
-		}
-		if (run->riscv_sbi.extension_id != EXT_EXPERIMENTAL) {
-			fprintf(stderr, "kvm-exits: unexpected SBI call ext 0x%lx fid %lu\n",
-				run->riscv_sbi.extension_id, run->riscv_sbi.function_id);
-			return 1;
-		}
-		sbi++;
-		run->riscv_sbi.ret[0] = 0;
-		run->riscv_sbi.ret[1] = 0;
-		if (run->riscv_sbi.function_id == 1)
-			break;
-	}
+	if (run_guest(vcpu, run, &sbi, &runs, &other))
+		return 1;
 	printf("sbi_exits %lu\nruns %lu\nother_exits %lu\n", sbi, runs, other);
 	print_debugfs_vm_id(vm);
-	print_stats(vcpu);
+	print_stats(vcpu, "stat");
 	if (sbi != n + 1) {
 		fprintf(stderr, "kvm-exits: guest made %lu SBI calls, expected %lu\n", sbi, n + 1);
 		return 1;
 	}
+	if (!clear)
+		return 0;
+
+	debugfs_clear(vm, "exits");
+	print_debugfs(vm, "debugfs_cleared_exits", "exits");
+	print_debugfs(vm, "debugfs_cleared_exits", "switch_to_entries");
+	print_stats(vcpu, "cleared_exits");
+	debugfs_clear(vm, "switch_to_entries");
+	print_debugfs(vm, "debugfs_cleared_entries", "switch_to_entries");
+	print_stats(vcpu, "cleared_entries");
+
+	/* Function 1 returns N: the guest starts over */
+	sbi = runs = other = 0;
+	run->riscv_sbi.ret[0] = n;
+	if (run_guest(vcpu, run, &sbi, &runs, &other))
+		return 1;
+	printf("rerun_sbi_exits %lu\nrerun_runs %lu\nrerun_other_exits %lu\n", sbi, runs, other);
+	print_stats(vcpu, "rerun");
 	return 0;
 }
