@@ -159,6 +159,14 @@ expect_eq "second run: hstatus_direct counts on" "$((e1 + e2))" "$(kp rerun hsta
 i2=$(kp rerun hcsr_insn_accesses "$W/d.out")
 check "second run: hcsr_insn_accesses grew by >= 7 per entry ($i1 -> $i2)" test "$((i2 - i1))" -ge $((7 * e2))
 
+# --- the derived counters are current while the vCPU runs ---------------
+check "kvm-exits -l 20000 (statistics read while the vCPU runs in the kernel)" \
+	sh -c "'$KX' -l 20000 > '$W/l.out' 2> '$W/l.err'"
+expect_eq "live: every snapshot has switch_to_entries = hstatus_direct = exits" 0 "$(fact live_mismatch "$W/l.out")"
+mid=$(fact live_midrun "$W/l.out")
+check "live: snapshots taken while the vCPU ran (${mid:-?} of $(fact live_reads "$W/l.out"))" test "${mid:-0}" -gt 0
+check "live: the run made >= 20000 exits ($(kstat exits "$W/l.out"))" test "$(kstat exits "$W/l.out")" -ge 20000
+
 # --- perf counts the same events -----------------------------------------
 perf stat -x, -e kvm:kvm_riscv_world_switch -o "$W/perf.csv" "$KX" "$N" > "$W/p.out" 2>&1
 pc=$(awk -F, '/kvm_riscv_world_switch/ { print $1 }' "$W/perf.csv")

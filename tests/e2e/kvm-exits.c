@@ -24,11 +24,24 @@
  * and "debugfs_cleared_..." for the values debugfs reads), then
  * runs the guest again and prints them once more (prefix "rerun").
  *
- * usage: kvm-exits [-c] [N]   (default N: 100)
+ * With -l the guest instead makes N SBI calls that KVM handles in the
+ * kernel (base extension, get_spec_version), all in one KVM_RUN, then
+ * the last call; meanwhile a second thread reads the vCPU statistics
+ * (KVM_GET_STATS_FD, one pread of the data block each) and checks that
+ * every snapshot has switch_to_entries = hstatus_direct = exits, i.e.
+ * that the counters the series derives when they are read are current
+ * while the vCPU runs. Output adds:
+ *   live_reads <n>           snapshots taken
+ *   live_midrun <n>          snapshots with exits strictly inside the run
+ *   live_mismatch <n>        snapshots where the counters disagreed
+ *
+ * usage: kvm-exits [-c | -l] [N]   (default N: 100)
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +79,29 @@ __asm__(
 	"	ecall\n"
 	"	j	guest_start\n"
 	"guest_end:\n"
+	".option pop\n"
+	".popsection\n");
+
+/* The same with N calls KVM handles itself (SBI base, get_spec_version) */
+extern const char guest_kernel_start[], guest_kernel_end[];
+__asm__(
+	".pushsection .rodata\n"
+	".balign 4\n"
+	".option push\n"
+	".option norvc\n"
+	"guest_kernel_start:\n"
+	"	mv	s0, a0\n"
+	"	beqz	s0, 2f\n"
+	"1:	li	a7, 0x10\n"
+	"	li	a6, 0\n"
+	"	ecall\n"
+	"	addi	s0, s0, -1\n"
+	"	bnez	s0, 1b\n"
+	"2:	li	a7, 0x08000000\n"
+	"	li	a6, 1\n"
+	"	ecall\n"
+	"	j	guest_kernel_start\n"
+	"guest_kernel_end:\n"
 	".option pop\n"
 	".popsection\n");
 
@@ -207,21 +243,131 @@ static int run_guest(int vcpu, struct kvm_run *run, unsigned long *sbi,
 	}
 }
 
+/* -l: what the reader thread shares with main() */
+#define LIVE_MAX	65536
+static struct {
+	int fd;
+	off_t data_offset;
+	size_t data_size;
+	int exits, entries, direct;	/* indexes in the data block */
+	volatile int stop;
+	volatile unsigned long reads;
+	unsigned long mismatch, kept;
+	uint64_t seen[LIVE_MAX];
+} live;
+
+/* Index of statistic @name in the data block of @fd, or die */
+static int stat_index(int fd, const struct kvm_stats_header *hdr, const char *name)
+{
+	struct kvm_stats_desc *d;
+	size_t dsz = sizeof(*d) + hdr->name_size;
+	char *descs = calloc(hdr->num_desc, dsz);
+	int idx = -1;
+
+	if (!descs)
+		die("calloc");
+	if (pread(fd, descs, dsz * hdr->num_desc, hdr->desc_offset) !=
+	    (ssize_t)(dsz * hdr->num_desc))
+		die("reading the stats descriptors");
+	for (uint32_t i = 0; i < hdr->num_desc; i++) {
+		d = (struct kvm_stats_desc *)(descs + i * dsz);
+		if (!strcmp(d->name, name))
+			idx = d->offset / sizeof(uint64_t);
+	}
+	free(descs);
+	if (idx < 0) {
+		fprintf(stderr, "kvm-exits: no statistic %s\n", name);
+		exit(1);
+	}
+	return idx;
+}
+
+static void *live_reader(void *arg)
+{
+	uint64_t *v = malloc(live.data_size);
+
+	(void)arg;
+	if (!v)
+		die("malloc");
+	while (!live.stop) {
+		if (pread(live.fd, v, live.data_size, live.data_offset) !=
+		    (ssize_t)live.data_size)
+			die("reading the statistics");
+		if (v[live.entries] != v[live.exits] || v[live.direct] != v[live.exits])
+			live.mismatch++;
+		if (live.kept < LIVE_MAX)
+			live.seen[live.kept++] = v[live.exits];
+		live.reads++;
+	}
+	free(v);
+	return NULL;
+}
+
+/* -l: run the guest while a second thread reads the statistics */
+static int run_live(int vcpu, struct kvm_run *run, unsigned long *sbi,
+		    unsigned long *runs, unsigned long *other)
+{
+	struct kvm_stats_header hdr;
+	uint64_t before, after;
+	unsigned long midrun = 0;
+	pthread_t t;
+	int r;
+
+	live.fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+	if (live.fd < 0)
+		die("KVM_GET_STATS_FD");
+	if (pread(live.fd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
+		die("reading the stats header");
+	live.exits = stat_index(live.fd, &hdr, "exits");
+	live.entries = stat_index(live.fd, &hdr, "switch_to_entries");
+	live.direct = stat_index(live.fd, &hdr, "hstatus_direct");
+	live.data_offset = hdr.data_offset;
+	live.data_size = (size_t)(live.exits > live.entries ? live.exits : live.entries);
+	if ((size_t)live.direct > live.data_size)
+		live.data_size = live.direct;
+	live.data_size = (live.data_size + 1) * sizeof(uint64_t);
+	if (pread(live.fd, &before, sizeof(before),
+		  hdr.data_offset + live.exits * sizeof(uint64_t)) != sizeof(before))
+		die("reading exits");
+
+	errno = pthread_create(&t, NULL, live_reader, NULL);
+	if (errno)
+		die("pthread_create");
+	while (!live.reads)
+		sched_yield();
+	r = run_guest(vcpu, run, sbi, runs, other);
+	live.stop = 1;
+	pthread_join(t, NULL);
+	if (pread(live.fd, &after, sizeof(after),
+		  hdr.data_offset + live.exits * sizeof(uint64_t)) != sizeof(after))
+		die("reading exits");
+	for (unsigned long i = 0; i < live.kept; i++)
+		if (live.seen[i] > before && live.seen[i] < after)
+			midrun++;
+	printf("live_reads %lu\nlive_midrun %lu\nlive_mismatch %lu\n",
+	       live.reads, midrun, live.mismatch);
+	close(live.fd);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n = 100, sbi = 0, runs = 0, other = 0;
 	struct kvm_userspace_memory_region mr;
 	struct kvm_run *run;
-	int kvm, vm, vcpu, sz, clear = 0, a = 1;
+	int kvm, vm, vcpu, sz, clear = 0, in_kernel = 0, a = 1;
 	char *end;
 	void *mem;
 
 	if (a < argc && !strcmp(argv[a], "-c")) {
 		clear = 1;
 		a++;
+	} else if (a < argc && !strcmp(argv[a], "-l")) {
+		in_kernel = 1;
+		a++;
 	}
 	if (argc - a > 1 || (a < argc && argv[a][0] == '-')) {
-		fprintf(stderr, "usage: kvm-exits [-c] [N]\n");
+		fprintf(stderr, "usage: kvm-exits [-c | -l] [N]\n");
 		return 2;
 	}
 	if (a < argc) {
@@ -243,7 +389,10 @@ int main(int argc, char **argv)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap guest memory");
-	memcpy(mem, guest_start, guest_end - guest_start);
+	if (in_kernel)
+		memcpy(mem, guest_kernel_start, guest_kernel_end - guest_kernel_start);
+	else
+		memcpy(mem, guest_start, guest_end - guest_start);
 	mr = (struct kvm_userspace_memory_region) {
 		.slot = 0, .guest_phys_addr = GUEST_BASE,
 		.memory_size = GUEST_SIZE, .userspace_addr = (uintptr_t)mem,
@@ -267,13 +416,17 @@ int main(int argc, char **argv)
 	set_reg(vcpu, core_reg(offsetof(struct kvm_riscv_core, regs.a0)), n);
 
 	printf("vm_pid %d\n", (int)getpid());
-	if (run_guest(vcpu, run, &sbi, &runs, &other))
+	fflush(stdout);
+	if (in_kernel ? run_live(vcpu, run, &sbi, &runs, &other) :
+			run_guest(vcpu, run, &sbi, &runs, &other))
 		return 1;
 	printf("sbi_exits %lu\nruns %lu\nother_exits %lu\n", sbi, runs, other);
 	print_debugfs_vm_id(vm);
 	print_stats(vcpu, "stat");
-	if (sbi != n + 1) {
-		fprintf(stderr, "kvm-exits: guest made %lu SBI calls, expected %lu\n", sbi, n + 1);
+	/* With -l only the last call reaches user space */
+	if (sbi != (in_kernel ? 1 : n + 1)) {
+		fprintf(stderr, "kvm-exits: guest made %lu SBI calls to user space, expected %lu\n",
+			sbi, in_kernel ? 1UL : n + 1);
 		return 1;
 	}
 	if (!clear)

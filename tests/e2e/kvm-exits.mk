@@ -3,4 +3,4 @@
 # Used with mk/cross.mk: make -f mk/cross.mk -f tests/e2e/kvm-exits.mk SYSROOT=.. OUT=..
 $(OUT)/kvm-exits: tests/e2e/kvm-exits.c
 	@mkdir -p $(@D)
-	$(RV_CC) $(RV_CFLAGS) -O2 -Wall -Wextra -Werror -o $@ $< $(RV_LDFLAGS)
+	$(RV_CC) $(RV_CFLAGS) -O2 -Wall -Wextra -Werror -pthread -o $@ $< $(RV_LDFLAGS)
