@@ -54,11 +54,14 @@
 #define GUEST_BASE	0x80000000UL
 #define GUEST_SIZE	0x10000UL
 #define EXT_EXPERIMENTAL	0x08000000UL
+#define EXT_BASE		0x10UL
 
 /*
- * Guest code, position independent, entered with a0 = N:
- * N calls of function 0, then function 1, then again from the start with
- * a0 = what function 1 returned (only -c lets it get that far).
+ * Guest code, position independent, entered with a0 = N and a1 = the SBI
+ * extension of the N calls: N calls of function 0 of that extension
+ * (0x08000000, experimental: exits to user space; 0x10, base: KVM handles
+ * them), then function 1 of the experimental extension, then again from
+ * the start with a0 = what function 1 returned (only -c gets that far).
  */
 extern const char guest_start[], guest_end[];
 __asm__(
@@ -67,9 +70,10 @@ __asm__(
 	".option push\n"
 	".option norvc\n"
 	"guest_start:\n"
-	"	mv	s0, a0\n"
+	"	mv	s1, a1\n"
+	"3:	mv	s0, a0\n"
 	"	beqz	s0, 2f\n"
-	"1:	li	a7, 0x08000000\n"
+	"1:	mv	a7, s1\n"
 	"	li	a6, 0\n"
 	"	ecall\n"
 	"	addi	s0, s0, -1\n"
@@ -77,31 +81,8 @@ __asm__(
 	"2:	li	a7, 0x08000000\n"
 	"	li	a6, 1\n"
 	"	ecall\n"
-	"	j	guest_start\n"
+	"	j	3b\n"
 	"guest_end:\n"
-	".option pop\n"
-	".popsection\n");
-
-/* The same with N calls KVM handles itself (SBI base, get_spec_version) */
-extern const char guest_kernel_start[], guest_kernel_end[];
-__asm__(
-	".pushsection .rodata\n"
-	".balign 4\n"
-	".option push\n"
-	".option norvc\n"
-	"guest_kernel_start:\n"
-	"	mv	s0, a0\n"
-	"	beqz	s0, 2f\n"
-	"1:	li	a7, 0x10\n"
-	"	li	a6, 0\n"
-	"	ecall\n"
-	"	addi	s0, s0, -1\n"
-	"	bnez	s0, 1b\n"
-	"2:	li	a7, 0x08000000\n"
-	"	li	a6, 1\n"
-	"	ecall\n"
-	"	j	guest_kernel_start\n"
-	"guest_kernel_end:\n"
 	".option pop\n"
 	".popsection\n");
 
@@ -125,26 +106,36 @@ static uint64_t core_reg(unsigned long off)
 	       (off / sizeof(unsigned long));
 }
 
+/*
+ * Open the vCPU's statistics: the fd, its header and its descriptors
+ * (*dsz bytes each; the caller frees them).
+ */
+static int stats_open(int vcpu, struct kvm_stats_header *hdr, char **descs, size_t *dsz)
+{
+	int fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+
+	if (fd < 0)
+		die("KVM_GET_STATS_FD");
+	if (pread(fd, hdr, sizeof(*hdr), 0) != sizeof(*hdr))
+		die("reading the stats header");
+	*dsz = sizeof(struct kvm_stats_desc) + hdr->name_size;
+	*descs = calloc(hdr->num_desc, *dsz);
+	if (!*descs)
+		die("calloc");
+	if (pread(fd, *descs, *dsz * hdr->num_desc, hdr->desc_offset) !=
+	    (ssize_t)(*dsz * hdr->num_desc))
+		die("reading the stats descriptors");
+	return fd;
+}
+
 static void print_stats(int vcpu, const char *prefix)
 {
 	struct kvm_stats_header hdr;
 	struct kvm_stats_desc *d;
 	size_t dsz;
 	char *descs;
-	int fd;
+	int fd = stats_open(vcpu, &hdr, &descs, &dsz);
 
-	fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
-	if (fd < 0)
-		die("KVM_GET_STATS_FD");
-	if (pread(fd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
-		die("reading the stats header");
-	dsz = sizeof(*d) + hdr.name_size;
-	descs = calloc(hdr.num_desc, dsz);
-	if (!descs)
-		die("calloc");
-	if (pread(fd, descs, dsz * hdr.num_desc, hdr.desc_offset) !=
-	    (ssize_t)(dsz * hdr.num_desc))
-		die("reading the stats descriptors");
 	for (uint32_t i = 0; i < hdr.num_desc; i++) {
 		uint64_t v;
 
@@ -256,25 +247,18 @@ static struct {
 	uint64_t seen[LIVE_MAX];
 } live;
 
-/* Index of statistic @name in the data block of @fd, or die */
-static int stat_index(int fd, const struct kvm_stats_header *hdr, const char *name)
+/* Index of statistic @name in the data block, from the descriptors, or die */
+static int stat_index(const struct kvm_stats_header *hdr, const char *descs, size_t dsz,
+		      const char *name)
 {
-	struct kvm_stats_desc *d;
-	size_t dsz = sizeof(*d) + hdr->name_size;
-	char *descs = calloc(hdr->num_desc, dsz);
+	const struct kvm_stats_desc *d;
 	int idx = -1;
 
-	if (!descs)
-		die("calloc");
-	if (pread(fd, descs, dsz * hdr->num_desc, hdr->desc_offset) !=
-	    (ssize_t)(dsz * hdr->num_desc))
-		die("reading the stats descriptors");
 	for (uint32_t i = 0; i < hdr->num_desc; i++) {
-		d = (struct kvm_stats_desc *)(descs + i * dsz);
+		d = (const struct kvm_stats_desc *)(descs + i * dsz);
 		if (!strcmp(d->name, name))
 			idx = d->offset / sizeof(uint64_t);
 	}
-	free(descs);
 	if (idx < 0) {
 		fprintf(stderr, "kvm-exits: no statistic %s\n", name);
 		exit(1);
@@ -310,17 +294,16 @@ static int run_live(int vcpu, struct kvm_run *run, unsigned long *sbi,
 	struct kvm_stats_header hdr;
 	uint64_t before, after;
 	unsigned long midrun = 0;
+	size_t dsz;
+	char *descs;
 	pthread_t t;
 	int r;
 
-	live.fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
-	if (live.fd < 0)
-		die("KVM_GET_STATS_FD");
-	if (pread(live.fd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
-		die("reading the stats header");
-	live.exits = stat_index(live.fd, &hdr, "exits");
-	live.entries = stat_index(live.fd, &hdr, "switch_to_entries");
-	live.direct = stat_index(live.fd, &hdr, "hstatus_direct");
+	live.fd = stats_open(vcpu, &hdr, &descs, &dsz);
+	live.exits = stat_index(&hdr, descs, dsz, "exits");
+	live.entries = stat_index(&hdr, descs, dsz, "switch_to_entries");
+	live.direct = stat_index(&hdr, descs, dsz, "hstatus_direct");
+	free(descs);
 	live.data_offset = hdr.data_offset;
 	live.data_size = (size_t)(live.exits > live.entries ? live.exits : live.entries);
 	if ((size_t)live.direct > live.data_size)
@@ -389,10 +372,7 @@ int main(int argc, char **argv)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap guest memory");
-	if (in_kernel)
-		memcpy(mem, guest_kernel_start, guest_kernel_end - guest_kernel_start);
-	else
-		memcpy(mem, guest_start, guest_end - guest_start);
+	memcpy(mem, guest_start, guest_end - guest_start);
 	mr = (struct kvm_userspace_memory_region) {
 		.slot = 0, .guest_phys_addr = GUEST_BASE,
 		.memory_size = GUEST_SIZE, .userspace_addr = (uintptr_t)mem,
@@ -414,6 +394,8 @@ int main(int argc, char **argv)
 		KVM_REG_RISCV_SBI_SINGLE | KVM_RISCV_SBI_EXT_EXPERIMENTAL, 1);
 	set_reg(vcpu, core_reg(offsetof(struct kvm_riscv_core, regs.pc)), GUEST_BASE);
 	set_reg(vcpu, core_reg(offsetof(struct kvm_riscv_core, regs.a0)), n);
+	set_reg(vcpu, core_reg(offsetof(struct kvm_riscv_core, regs.a1)),
+		in_kernel ? EXT_BASE : EXT_EXPERIMENTAL);
 
 	printf("vm_pid %d\n", (int)getpid());
 	fflush(stdout);
