@@ -9,12 +9,19 @@
  *
  * Spans (see struct ns_val):
  *  - switch: the `cycles` argument of kvm_riscv_world_switch;
+ *  - exit:   the exit's whole cost as L1 pays it: from the vCPU's entry
+ *            before the exit to its next entry (the guest's run, the world
+ *            switch, KVM's and user space's handling), filed under the key
+ *            of that exit. With the series: an event's entry time is its
+ *            clock read less its switch cycles (in ns), and the span is the
+ *            difference of two consecutive entry times of the vCPU, so one
+ *            program per exit and one clock read suffice. Degraded: from
+ *            kvm_entry to the next kvm_entry of the same vCPU;
  *  - host:   from an exit to the same vCPU's next entry, filed under the key
- *            of the exit that caused it. With the series: the time between
- *            the vCPU's consecutive world switch events less the later
- *            switch's cycles (in ns), so one program per exit suffices.
- *            Degraded: kvm_exit to the next kvm_entry of the same struct
- *            kvm_vcpu pointer (its value only, nothing is read through it);
+ *            of the exit that caused it: measured with guest_span (-g) and
+ *            in degraded mode (kvm_exit to the next kvm_entry of the same
+ *            struct kvm_vcpu pointer, its value only); by default user
+ *            space derives its mean as exit less switch;
  *  - guest:  ns from kvm_entry (right before the enter/exit call) to the
  *            exit event, on the same CPU (preemption is off between them):
  *            only with guest_span (a second program per exit) or degraded.
@@ -40,7 +47,10 @@ const volatile __u32 slot_mask = NS_MAX_EXIT_KEYS - 1;	/* "exits" size - 1 */
 const volatile __u32 vcpu_mask = NS_MAX_VCPUS - 1;	/* "vcpus"/"vstates" size - 1 */
 /* 1: switch cycles only, no clock read (record -s) */
 const volatile __u32 switch_only = 0;
-/* 1: ns_guest_entry stamps kvm_entry and the guest span is measured (record --guest-span) */
+/*
+ * 1: ns_guest_entry stamps kvm_entry and the guest and host spans are
+ * measured too (record -g)
+ */
 const volatile __u32 guest_span = 0;
 /* ns = cycles * cyc_mult >> NS_CYC_SHIFT: the rate of the time CSR (10 MHz on QEMU virt) */
 #define NS_CYC_SHIFT	8
@@ -59,6 +69,7 @@ struct ns_vcpu {
 	__u64 vcpu;		/* struct kvm_vcpu pointer; 0: free slot */
 	__u64 last_ns;		/* last entry or exit, to reclaim slots of dead vCPUs */
 	__u64 exit_ns;		/* last exit, 0 once consumed */
+	__u64 entry_ns;		/* last entry, 0: none yet (exit span) */
 	__u32 tgid;		/* a new VM's vCPU at a reused address starts afresh */
 	__u32 last_slot;	/* "exits" slot of that key ... */
 	__u32 last_cpu;		/* ... on this CPU */
@@ -69,7 +80,8 @@ struct ns_vcpu {
 /* Per-vCPU state of the series' world switch events, indexed by a hash of (vm, vcpu). */
 struct ns_vstate {
 	__u64 id;		/* ~(vm << 32 | vcpu); 0: free slot */
-	__u64 last_ns;		/* the vCPU's last world switch event; 0: no host span pending */
+	__u64 entry_ns;		/* entry time of its last event's run; 0: no exit span pending */
+	__u64 last_ns;		/* the time of its last event (host span, -g only) */
 	__u64 seen_ns;		/* last event, to reclaim slots of dead vCPUs */
 	__u32 slot;		/* "exits" slot of that event's key ... */
 	__u32 cpu;		/* ... on this CPU */
@@ -122,6 +134,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ns_sbi_pending);
 } sbi_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NS_MAX_FINALS);
+	__type(key, struct ns_final_key);
+	__type(value, struct ns_final);
+} finals SEC(".maps");
 
 static __always_inline void count(__u32 idx, __u64 add, __u64 err)
 {
@@ -268,6 +287,7 @@ static __always_inline struct ns_slot *get_slot(const __u64 *w, __u32 *slot)
 			s->val.span[NS_SPAN_SWITCH].min = ~0ULL;
 			s->val.span[NS_SPAN_HOST].min = ~0ULL;
 			s->val.span[NS_SPAN_GUEST].min = ~0ULL;
+			s->val.span[NS_SPAN_EXIT].min = ~0ULL;
 			s->used = 1;
 			*slot = idx;
 			return s;
@@ -323,6 +343,7 @@ static __always_inline struct ns_vcpu *get_vcpu(__u64 ptr, __u64 now, __u32 tgid
 			if (v->tgid != tgid) {
 				v->tgid = tgid;
 				v->exit_ns = 0;
+				v->entry_ns = 0;
 			}
 			*slot = idx;
 			return v;
@@ -339,6 +360,7 @@ static __always_inline struct ns_vcpu *get_vcpu(__u64 ptr, __u64 now, __u32 tgid
 	free->vcpu = ptr;
 	free->tgid = tgid;
 	free->exit_ns = 0;
+	free->entry_ns = 0;
 	free->last_ns = now;
 	*slot = free_idx;
 	return free;
@@ -415,7 +437,7 @@ static __always_inline struct ns_vstate *get_vstate(__u32 vm, __u32 vcpu, __u64 
 		}
 	}
 	if (free && __sync_val_compare_and_swap(&free->id, old, id) == old) {
-		free->last_ns = 0;
+		free->entry_ns = 0;
 		free->seen_ns = now;
 		return free;
 	}
@@ -424,15 +446,15 @@ static __always_inline struct ns_vstate *get_vstate(__u32 vm, __u32 vcpu, __u64 
 }
 
 /*
- * The host span of vCPU v's previous exit: the time between its previous
- * world switch event and this one, less this switch (cycles, in ns); the
- * switch covers the guest's run, so what remains is exit to next entry.
- * Filed under the previous exit's key: its slot on this CPU, or, when the
- * vCPU moved, the slot of the same key on this CPU.
+ * The spans of vCPU v's previous exit, at this event: the exit span is the
+ * difference of the two runs' entry times (entry is this event's time less
+ * its switch, in ns); with guest_span, the host span is the time from the
+ * previous event to this entry. Filed under the previous exit's key: its
+ * slot on this CPU, or, when the vCPU moved, the slot of the same key on
+ * this CPU.
  */
-static __always_inline void host_span(const struct ns_vstate *v, __u64 now, __u64 cycles)
+static __always_inline void prev_spans(const struct ns_vstate *v, __u64 entry)
 {
-	__u64 d = now - v->last_ns, sw = (cycles * cyc_mult) >> NS_CYC_SHIFT;
 	struct ns_slot *ps, *os;
 	__u32 idx;
 
@@ -444,8 +466,11 @@ static __always_inline void host_span(const struct ns_vstate *v, __u64 now, __u6
 			return;
 		ps = get_slot((const __u64 *)&os->key, &idx);
 	}
-	if (ps)
-		span_add(&ps->val.span[NS_SPAN_HOST], d > sw ? d - sw : 0);
+	if (!ps)
+		return;
+	span_add(&ps->val.span[NS_SPAN_EXIT], entry > v->entry_ns ? entry - v->entry_ns : 0);
+	if (guest_span)
+		span_add(&ps->val.span[NS_SPAN_HOST], entry > v->last_ns ? entry - v->last_ns : 0);
 }
 
 /* kvm_riscv_world_switch(int pid, u32 vm, u32 vcpu, u8 path, u8 hstatus_mode,
@@ -462,7 +487,7 @@ int ns_world_switch(__u64 *ctx)
 	struct ns_vstate *v;
 	struct ns_slot *s;
 	struct ns_cpu *c;
-	__u64 w[4], cycles, now;
+	__u64 w[4], cycles, now, sw, entry;
 
 	if (targ_pid && pid != targ_pid)
 		return 0;
@@ -489,15 +514,20 @@ int ns_world_switch(__u64 *ctx)
 	v = get_vstate(vm, vcpu, now);
 	if (!v)
 		return 0;
-	if (v->last_ns && now >= v->last_ns)
-		host_span(v, now, cycles);
+	/* this run's entry: the clock less the switch, which covers the run */
+	sw = (cycles * cyc_mult) >> NS_CYC_SHIFT;
+	entry = now > sw ? now - sw : 1;
+	if (v->entry_ns)
+		prev_spans(v, entry);
 	v->seen_ns = now;
 	if (s) {
-		v->last_ns = now;
+		v->entry_ns = entry;
+		if (guest_span)
+			v->last_ns = now;
 		v->slot = idx;
 		v->cpu = bpf_get_smp_processor_id();
 	} else {
-		v->last_ns = 0;
+		v->entry_ns = 0;
 	}
 	return 0;
 }
@@ -544,10 +574,14 @@ int ns_kvm_entry(__u64 *ctx)
 			}
 			if (!val)
 				val = get_val(&v->last);
-			if (val)
+			if (val) {
 				span_add(&val->span[NS_SPAN_HOST], now - v->exit_ns);
+				if (v->entry_ns && now >= v->entry_ns)
+					span_add(&val->span[NS_SPAN_EXIT], now - v->entry_ns);
+			}
 		}
 		v->exit_ns = 0;
+		v->entry_ns = now;
 		v->last_ns = now;
 	}
 	c = this_cpu();
@@ -658,5 +692,30 @@ int ns_sbi_return(__u64 *ctx)
 	if (fid >= NS_NACL_FIDS)
 		return 0;
 	count(NS_CNT_NACL_CALL + fid, now >= p->ts ? now - p->ts : 0, ctx[1] != 0);
+	return 0;
+}
+
+/*
+ * kvm_riscv_vcpu_stats(int pid, u32 vm_id, u32 vcpu_id, u64 exits,
+ *			u64 switch_to_entries, u64 nacl_sret_entries,
+ *			u64 hcsr_insn_accesses, u64 hfence_local,
+ *			u64 nacl_sync_calls)
+ * once per vCPU, when it is destroyed: its final counters, which no
+ * debugfs sample may have seen.
+ */
+SEC("raw_tp/kvm_riscv_vcpu_stats")
+int ns_vcpu_stats(__u64 *ctx)
+{
+	struct ns_final_key k = { .pid = ctx[0], .vm = ctx[1], .vcpu = ctx[2] };
+	struct ns_final f;
+	int i;
+
+	if (targ_pid && k.pid != targ_pid)
+		return 0;
+#pragma unroll
+	for (i = 0; i < NS_FINALS; i++)
+		f.v[i] = ctx[3 + i];
+	if (bpf_map_update_elem(&finals, &k, &f, BPF_ANY))
+		count(NS_CNT_FINAL_DROPS, 0, 0);
 	return 0;
 }

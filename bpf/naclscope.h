@@ -66,6 +66,7 @@ enum ns_span_id {
 	NS_SPAN_SWITCH,		/* cycles argument of kvm_riscv_world_switch */
 	NS_SPAN_HOST,		/* ns from an exit to the next entry of that vCPU */
 	NS_SPAN_GUEST,		/* ns from kvm_entry to the exit (world_switch/kvm_exit) */
+	NS_SPAN_EXIT,		/* ns from the entry before an exit to the next entry: the whole round trip */
 	NS_SPANS,
 };
 
@@ -110,8 +111,37 @@ enum ns_counter_id {
 	NS_CNT_SYNC_HFENCE,		/* kvm_riscv_nacl_sync what=1; sum = entries */
 	NS_CNT_HFENCE,			/* + via * NS_HFENCE_TYPES + type */
 	NS_CNT_NACL_CALL = NS_CNT_HFENCE + NS_HFENCE_VIAS * NS_HFENCE_TYPES,	/* + fid */
-	NS_CNT_MAX = NS_CNT_NACL_CALL + NS_NACL_FIDS,
+	NS_CNT_FINAL_DROPS = NS_CNT_NACL_CALL + NS_NACL_FIDS,	/* vCPU finals the map had no room for */
+	NS_CNT_MAX,
 };
+
+/*
+ * kvm_riscv_vcpu_stats(pid, vm_id, vcpu_id, exits, switch_to_entries,
+ * nacl_sret_entries, hcsr_insn_accesses, hfence_local, nacl_sync_calls):
+ * a vCPU's counters at its destruction, kept in the "finals" hash map.
+ */
+struct ns_final_key {
+	__u32 pid;
+	__u32 vm;
+	__u32 vcpu;
+	__u32 pad;
+};
+
+enum ns_final_id {
+	NS_FINAL_EXITS,
+	NS_FINAL_SWITCH_TO_ENTRIES,
+	NS_FINAL_NACL_SRET_ENTRIES,
+	NS_FINAL_HCSR_INSN_ACCESSES,
+	NS_FINAL_HFENCE_LOCAL,
+	NS_FINAL_NACL_SYNC_CALLS,
+	NS_FINALS,
+};
+
+struct ns_final {
+	__u64 v[NS_FINALS];	/* the event's arguments 3.., in enum ns_final_id order */
+};
+
+#define NS_MAX_FINALS		4096	/* vCPUs destroyed during one recording */
 
 /* Slot counts: powers of two (the programs mask with n - 1, set in rodata). */
 #define NS_MAX_EXIT_KEYS	1024	/* default "exits" size (user space may change it) */

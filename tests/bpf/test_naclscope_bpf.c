@@ -248,9 +248,10 @@ static void test_world_switch_switch_span_exact(void **state)
 	for (i = 0; i < NS_HIST_BUCKETS; i++)
 		total += v.span[NS_SPAN_SWITCH].hist[i];
 	assert_int_equal(total, n);
-	/* default mode: no guest span; each switch after the first closes the previous host span */
+	/* default mode: no guest or host span; each switch after the first closes the previous exit span */
 	assert_int_equal(v.span[NS_SPAN_GUEST].count, 0);
-	assert_int_equal(v.span[NS_SPAN_HOST].count, n - 1);
+	assert_int_equal(v.span[NS_SPAN_HOST].count, 0);
+	assert_int_equal(v.span[NS_SPAN_EXIT].count, n - 1);
 	assert_int_equal(counter(s, NS_CNT_DROPS).count, 0);
 	naclscope_bpf__destroy(s);
 }
@@ -371,7 +372,7 @@ static void sleep_us(long us)
 	nanosleep(&ts, NULL);
 }
 
-static void test_host_span_is_gap_between_switches_less_the_switch(void **state)
+static void test_exit_span_is_gap_between_entries(void **state)
 {
 	/* 1 ns per cycle, so a switch's cycles are its ns */
 	struct naclscope_bpf *s = open_load_mode(0, 0, 1 << 8);
@@ -385,10 +386,10 @@ static void test_host_span_is_gap_between_switches_less_the_switch(void **state)
 	world_switch(s, 5, 1, 0, 0, 0, 20, 0, 0, 0, 10);		/* key A: no span before it */
 	sleep_us(2000);
 	t1 = now_ns();
-	/* key B, its switch longer than the gap: A's host span is 0, not negative */
-	world_switch(s, 5, 1, 0, 1, 2, SCAUSE_INTR | 5, 0, 0, 0, 1ULL << 40);
+	/* key B, entered 3 ms before its exit, before A's entry: A's exit span is 0, not negative */
+	world_switch(s, 5, 1, 0, 1, 2, SCAUSE_INTR | 5, 0, 0, 0, 3000000);
 	sleep_us(2000);
-	world_switch(s, 5, 1, 0, 0, 0, 20, 0, 0, 0, 1000);		/* key A: B's host span */
+	world_switch(s, 5, 1, 0, 0, 0, 20, 0, 0, 0, 1000);		/* key A: B's exit span */
 	t2 = now_ns();
 	/* another vCPU of the VM keeps its own state: its first switch files nothing */
 	world_switch(s, 5, 1, 1, 0, 0, 20, 0, 0, 0, 10);
@@ -396,24 +397,73 @@ static void test_host_span_is_gap_between_switches_less_the_switch(void **state)
 	assert_int_equal(lookup(s, &ka, &va), 0);
 	assert_int_equal(lookup(s, &kb, &vb), 0);
 	assert_int_equal(va.span[NS_SPAN_SWITCH].count, 2);
-	assert_int_equal(va.span[NS_SPAN_HOST].count, 1);
-	assert_int_equal(va.span[NS_SPAN_HOST].sum, 0);
-	assert_int_equal(va.span[NS_SPAN_HOST].hist[0], 1);
+	assert_int_equal(va.span[NS_SPAN_EXIT].count, 1);
+	assert_int_equal(va.span[NS_SPAN_EXIT].sum, 0);
+	assert_int_equal(va.span[NS_SPAN_EXIT].hist[0], 1);
 	assert_int_equal(vb.span[NS_SPAN_SWITCH].count, 1);
-	assert_int_equal(vb.span[NS_SPAN_HOST].count, 1);
-	/* B -> A: at least the 2 ms slept less A's 1000 ns switch, at most the wall gap */
-	assert_true(vb.span[NS_SPAN_HOST].sum >= 2000000 - 1000);
-	assert_true(vb.span[NS_SPAN_HOST].sum <= t2 - t1);
-	assert_int_equal(vb.span[NS_SPAN_HOST].min, vb.span[NS_SPAN_HOST].sum);
-	assert_int_equal(vb.span[NS_SPAN_HOST].max, vb.span[NS_SPAN_HOST].sum);
-	assert_int_equal(vb.span[NS_SPAN_HOST].hist[ns_hist_bucket(vb.span[NS_SPAN_HOST].sum)], 1);
+	assert_int_equal(vb.span[NS_SPAN_EXIT].count, 1);
+	/* B's entry -> A's entry: B's 3 ms switch, then at least the 2 ms slept less A's 1000 ns switch */
+	assert_true(vb.span[NS_SPAN_EXIT].sum >= 3000000 + 2000000 - 1000);
+	assert_true(vb.span[NS_SPAN_EXIT].sum <= 3000000 + t2 - t1);
+	assert_int_equal(vb.span[NS_SPAN_EXIT].min, vb.span[NS_SPAN_EXIT].sum);
+	assert_int_equal(vb.span[NS_SPAN_EXIT].max, vb.span[NS_SPAN_EXIT].sum);
+	assert_int_equal(vb.span[NS_SPAN_EXIT].hist[ns_hist_bucket(vb.span[NS_SPAN_EXIT].sum)], 1);
 	assert_int_equal(va.span[NS_SPAN_GUEST].count + vb.span[NS_SPAN_GUEST].count, 0);
+	assert_int_equal(va.span[NS_SPAN_HOST].count + vb.span[NS_SPAN_HOST].count, 0);
 	assert_true(t1 - t0 >= 2000000);
 	ka.vcpu = 1;
 	assert_int_equal(lookup(s, &ka, &va), 0);
 	assert_int_equal(va.span[NS_SPAN_SWITCH].count, 1);
-	assert_int_equal(va.span[NS_SPAN_HOST].count, 0);
+	assert_int_equal(va.span[NS_SPAN_EXIT].count, 0);
 	assert_int_equal(counter(s, NS_CNT_VCPU_DROPS).count, 0);
+	naclscope_bpf__destroy(s);
+}
+
+/* With -g the host span is measured too, and an exit span is exactly its switch plus its host span. */
+static void test_exit_span_is_switch_plus_host_span(void **state)
+{
+	struct naclscope_bpf *s = open_load_mode(0, 1, 1 << 8);
+	struct ns_key k = mkkey(5, 1, 0, 1, 2, 0, 10, 0x10, 0);
+	static const uint64_t cyc[] = { 1500, 2500, 1200, 4000 };
+	uint64_t sw = 0;
+	struct ns_val v;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		world_switch(s, 5, 1, 0, 1, 2, 10, 0, 0x10, 0, cyc[i]);
+		sleep_us(200);
+		if (i < 3)
+			sw += cyc[i];	/* the exits that get a successor */
+	}
+	assert_int_equal(lookup(s, &k, &v), 0);
+	assert_int_equal(v.span[NS_SPAN_SWITCH].count, 4);
+	assert_int_equal(v.span[NS_SPAN_EXIT].count, 3);
+	assert_int_equal(v.span[NS_SPAN_HOST].count, 3);
+	assert_int_equal(v.span[NS_SPAN_EXIT].sum, v.span[NS_SPAN_HOST].sum + sw);
+	assert_true(v.span[NS_SPAN_HOST].min >= 200000 - 4000);
+	naclscope_bpf__destroy(s);
+}
+
+/* kvm_riscv_vcpu_stats: the final counters of a destroyed vCPU, per (pid, vm, vcpu); the pid filter holds */
+static void test_vcpu_final_stats_kept(void **state)
+{
+	struct naclscope_bpf *s = open_load(77, 0, 0);
+	uint64_t a[9] = { 77, 3, 1, 2002, 1, 2001, 5, 2, 7 }, other[9] = { 78, 3, 1, 9, 9, 9, 9, 9, 9 };
+	struct ns_final_key k = { 77, 3, 1, 0 }, k2;
+	struct ns_final f;
+	unsigned int i, n = 0;
+
+	(void)state;
+	run(s->progs.ns_vcpu_stats, a, 9);
+	run(s->progs.ns_vcpu_stats, other, 9);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(s->maps.finals), &k, &f), 0);
+	for (i = 0; i < NS_FINALS; i++)
+		assert_int_equal(f.v[i], a[3 + i]);
+	assert_int_equal(f.v[NS_FINAL_NACL_SRET_ENTRIES], 2001);
+	while (!bpf_map_get_next_key(bpf_map__fd(s->maps.finals), n ? &k2 : NULL, &k2))
+		n++;
+	assert_int_equal(n, 1);
 	naclscope_bpf__destroy(s);
 }
 
@@ -446,6 +496,7 @@ static void test_guest_span_mode_times_entry_to_exit(void **state)
 	assert_int_equal(vb.span[NS_SPAN_SWITCH].count, 2);
 	assert_int_equal(vb.span[NS_SPAN_GUEST].count, 1);
 	assert_int_equal(vb.span[NS_SPAN_HOST].count, 1);
+	assert_int_equal(vb.span[NS_SPAN_EXIT].count, 1);
 	assert_true(vb.span[NS_SPAN_GUEST].sum <= t2 - t1);
 	naclscope_bpf__destroy(s);
 }
@@ -489,8 +540,8 @@ static void test_targ_pid_filters_other_vmms(void **state)
 	assert_int_equal(nkeys(s), 1);
 	assert_int_equal(lookup(s, &k, &v), 0);
 	assert_int_equal(v.span[NS_SPAN_SWITCH].count, 2);
-	/* the other VMMs' switches did not touch vCPU 3/0's state: one host span */
-	assert_int_equal(v.span[NS_SPAN_HOST].count, 1);
+	/* the other VMMs' switches did not touch vCPU 3/0's state: one exit span */
+	assert_int_equal(v.span[NS_SPAN_EXIT].count, 1);
 	naclscope_bpf__destroy(s);
 	/* --guest-span: kvm_entry filters on the caller's tgid, which is not 1234 */
 	s = naclscope_bpf__open();
@@ -546,7 +597,7 @@ static void test_full_vcpu_table_counted_not_lost(void **state)
 		k = mkkey(6, 1, vcpu, 0, 0, 0, 20, 0, 0);
 		assert_int_equal(lookup(s, &k, &v), 0);
 		assert_int_equal(v.span[NS_SPAN_SWITCH].count, 2);	/* switches never lost */
-		assert_int_equal(v.span[NS_SPAN_HOST].count, vcpu < 4 ? 1 : 0);
+		assert_int_equal(v.span[NS_SPAN_EXIT].count, vcpu < 4 ? 1 : 0);
 	}
 	naclscope_bpf__destroy(s);
 }
@@ -571,6 +622,7 @@ static void test_degraded_vcpus_told_apart_by_pointer_and_full_table_counted(voi
 	assert_int_equal(lookup(s, &k, &v), 0);
 	assert_int_equal(v.span[NS_SPAN_GUEST].count, 2);
 	assert_int_equal(v.span[NS_SPAN_HOST].count, 2);
+	assert_int_equal(v.span[NS_SPAN_EXIT].count, 2);	/* entry to the next entry */
 	assert_int_equal(counter(s, NS_CNT_VCPU_DROPS).count, 0);
 	/* a 4-slot vCPU table holds 4 vCPUs; a fifth and sixth are counted, not lost silently */
 	for (p = 2; p < 6; p++)
@@ -631,14 +683,14 @@ static void test_host_span_when_vcpu_reenters_on_another_cpu(void **state)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
-	/* k's host span lands in the other CPU's slot of k: k is there twice, summed by readers */
+	/* k's exit span lands in the other CPU's slot of k: k is there twice, summed by readers */
 	k2.cause = 21;
 	assert_int_equal(lookup(s, &k, &v), 0);
 	assert_int_equal(v.span[NS_SPAN_SWITCH].count, 1);
-	assert_int_equal(v.span[NS_SPAN_HOST].count, 1);
+	assert_int_equal(v.span[NS_SPAN_EXIT].count, 1);
 	assert_int_equal(lookup(s, &k2, &v), 0);
 	assert_int_equal(v.span[NS_SPAN_SWITCH].count, 1);
-	assert_int_equal(v.span[NS_SPAN_HOST].count, 0);
+	assert_int_equal(v.span[NS_SPAN_EXIT].count, 0);
 	assert_int_equal(nkeys(s), 2);
 	naclscope_bpf__destroy(s);
 }
@@ -663,6 +715,7 @@ static void test_switch_only_mode_keeps_switch_span_only(void **state)
 	assert_int_equal(v.span[NS_SPAN_SWITCH].sum, 6000);
 	assert_int_equal(v.span[NS_SPAN_GUEST].count, 0);
 	assert_int_equal(v.span[NS_SPAN_HOST].count, 0);
+	assert_int_equal(v.span[NS_SPAN_EXIT].count, 0);
 	naclscope_bpf__destroy(s);
 }
 
@@ -750,7 +803,9 @@ int main(void)
 		cmocka_unit_test(test_sum_of_squares_carries_into_high_word),
 		cmocka_unit_test(test_reason_keeps_interrupt_bit_and_sbi_function),
 		cmocka_unit_test(test_vms_and_vcpus_of_one_process_told_apart),
-		cmocka_unit_test(test_host_span_is_gap_between_switches_less_the_switch),
+		cmocka_unit_test(test_exit_span_is_gap_between_entries),
+		cmocka_unit_test(test_exit_span_is_switch_plus_host_span),
+		cmocka_unit_test(test_vcpu_final_stats_kept),
 		cmocka_unit_test(test_guest_span_mode_times_entry_to_exit),
 		cmocka_unit_test(test_histogram_buckets_match_hist_h),
 		cmocka_unit_test(test_targ_pid_filters_other_vmms),

@@ -135,6 +135,7 @@ static void save(const char *name, unsigned int scale, int nacl_path)
 	}
 	ns_rec_init(&r);
 	craft_facts(&r);
+	r.measured = NS_MEASURED_DEFAULT;
 	craft_add(&r, a, 1000, 2000, 500, scale);
 	craft_add(&r, b, 400, 3000, 100, scale);
 	craft_add(&r, c, 250, 1500, 50, scale);
@@ -290,8 +291,67 @@ static void test_compare_text_lists_reasons_and_verdicts(void **state)
 	assert_non_null(strstr(r.out, "irq:s_timer"));
 	assert_non_null(strstr(r.out, "slower"));
 	assert_non_null(strstr(r.out, "sync_sret/autoswap"));
-	assert_int_equal(lines(r.out), 4 + 3 + 2);
+	assert_int_equal(lines(r.out), 4 + 3 + 2 + 3);
+	assert_non_null(strstr(r.out, "span exit_ns (ns)"));
 	result_free(&r);
+}
+
+/*
+ * One reason whose switch doubles while its handling shrinks more (an L0
+ * whose sync_sret call is dear, whose CSR traps NACL removes): the default
+ * verdict follows the whole exit (faster), the switch alone points the
+ * other way, and both parts are shown.
+ */
+static void save_split(const char *name, uint64_t sw_cycles, uint64_t exit_ns, int nacl)
+{
+	struct ns_recording r;
+	struct craft_key k = k_nacl;
+	struct ns_entry *e;
+	char err[256];
+	unsigned int i;
+
+	k.ext = 0x10;
+	k.sub = 0;
+	k.path = nacl ? NS_PATH_SYNC_SRET : NS_PATH_SWITCH_TO;
+	k.mode = nacl ? NS_MODE_AUTOSWAP : NS_MODE_DIRECT;
+	ns_rec_init(&r);
+	craft_facts(&r);
+	r.measured = NS_MEASURED_DEFAULT;
+	r.timebase_hz = 10000000;
+	e = craft_add(&r, k, 0, 0, 1, 1);
+	for (i = 0; i < 2000; i++) {
+		ns_span_add(&e->span[NS_SPAN_SWITCH], sw_cycles + i % 3);
+		ns_span_add(&e->span[NS_SPAN_EXIT], exit_ns + (i % 5) * 100);
+	}
+	assert_int_equal(ns_rec_save(&r, path_of(name), err, sizeof(err)), 0);
+	ns_rec_free(&r);
+}
+
+static void test_compare_verdict_follows_the_whole_exit(void **state)
+{
+	json_t *root, *row, *part;
+	struct result r;
+
+	(void)state;
+	save_split("off.json", 30, 25300, 0);	/* switch 3000 ns, handling ~22300 */
+	save_split("on.json", 60, 17200, 1);	/* switch 6000 ns, handling ~11200 */
+	root = compare_json("off.json", "on.json");
+	assert_string_equal(json_string_value(json_object_get(root, "span")), "exit_ns");
+	row = json_array_get(json_object_get(root, "rows"), 0);
+	assert_string_equal(json_string_value(json_object_get(row, "verdict")), "faster");
+	part = json_object_get(row, "switch_ns");
+	assert_true(json_real_value(json_object_get(part, "ratio")) > 1.9);
+	part = json_object_get(row, "handling_ns");
+	assert_true(json_real_value(json_object_get(part, "ratio")) < 0.6);
+	json_decref(root);
+	/* the switch alone says the opposite */
+	r = run("compare", path_of("off.json"), path_of("on.json"), "--span", "switch", "--format", "json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"verdict\": \"slower\""));
+	result_free(&r);
+	/* a recording without the exit span cannot be compared on it */
+	r = run("compare", path_of("off.json"), path_of("on.json"), "--span", "host", NULL);
+	expect_one_line_failure(&r, "host_ns span was not measured");
 }
 
 static void test_compare_no_common_reason_fails(void **state)
@@ -304,6 +364,7 @@ static void test_compare_no_common_reason_fails(void **state)
 	save("a.json", 1, 0);
 	ns_rec_init(&x);
 	craft_facts(&x);
+	x.measured = NS_MEASURED_DEFAULT;
 	craft_add(&x, k, 10, 100, 10, 1);
 	assert_int_equal(ns_rec_save(&x, path_of("other.json"), err, sizeof(err)), 0);
 	ns_rec_free(&x);
@@ -473,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_compare_equal_distributions_no_difference),
 		cmocka_unit_test(test_compare_doubled_costs_ratio_two_inside_interval),
 		cmocka_unit_test(test_compare_text_lists_reasons_and_verdicts),
+		cmocka_unit_test(test_compare_verdict_follows_the_whole_exit),
 		cmocka_unit_test(test_compare_no_common_reason_fails),
 		cmocka_unit_test(test_every_bad_recording_fails_with_one_line),
 		cmocka_unit_test(test_bad_command_lines_fail),

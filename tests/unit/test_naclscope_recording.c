@@ -208,8 +208,12 @@ static void test_bad_recordings_fail_with_one_clear_line(void **state)
 	expect_load_error("array.json", "not a naclscope recording");
 	write_file("noschema.json", "{\"exits\": []}", 13);
 	expect_load_error("noschema.json", "no \"schema\"");
-	write_variant("schema3.json", "\"schema\": 2", "\"schema\": 3");
-	expect_load_error("schema3.json", "schema 3 is not supported");
+	write_variant("schema4.json", "\"schema\": 3", "\"schema\": 4");
+	expect_load_error("schema4.json", "schema 4 is not supported");
+	write_variant("schema0.json", "\"schema\": 3", "\"schema\": 0");
+	expect_load_error("schema0.json", "schema 0 is not supported");
+	write_variant("noexitspan.json", "\"exit_ns\": {", "\"exit_nz\": {");
+	expect_load_error("noexitspan.json", "spans.exit_ns: missing");
 	write_variant("measured.json", "\"spans_measured\": [\n  \"switch_cycles\"", "\"spans_measured\": [\n  \"warp\"");
 	expect_load_error("measured.json", "spans_measured[0]: expected");
 	write_variant("measured2.json", "\"host_ns\"\n ]", "\"switch_cycles\"\n ]");
@@ -229,6 +233,77 @@ static void test_bad_recordings_fail_with_one_clear_line(void **state)
 	mkdir(path_of("dir.json"), 0700);
 	expect_load_error("dir.json", "is a directory");
 	free(t);
+}
+
+/*
+ * A schema 2 recording (before exit_ns) still reads: no exit span measured,
+ * and exit_ns is not a span name it may list.
+ */
+static void test_schema2_recordings_still_read(void **state)
+{
+	struct ns_recording a, b;
+	json_t *root, *e;
+	json_error_t jerr;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	build(&a);
+	assert_int_equal(ns_rec_save(&a, path_of("s3.json"), err, sizeof(err)), 0);
+	ns_rec_free(&a);
+	root = json_load_file(path_of("s3.json"), 0, &jerr);
+	assert_non_null(root);
+	json_object_set_new(root, "schema", json_integer(2));
+	json_array_foreach(json_object_get(root, "exits"), i, e)
+		json_object_del(json_object_get(e, "spans"), "exit_ns");
+	assert_int_equal(json_dump_file(root, path_of("s2.json"), 0), 0);
+	assert_int_equal(ns_rec_load(path_of("s2.json"), &b, err, sizeof(err)), 0);
+	assert_int_equal(b.schema, 2);
+	assert_int_equal(b.n, 3);
+	assert_int_equal(b.measured, NS_MEASURED(NS_SPAN_SWITCH) | NS_MEASURED(NS_SPAN_HOST));
+	assert_int_equal(b.e[0].span[NS_SPAN_EXIT].count, 0);
+	ns_rec_free(&b);
+	/* exit_ns is schema 3's */
+	json_array_append_new(json_object_get(root, "spans_measured"), json_string("exit_ns"));
+	assert_int_equal(json_dump_file(root, path_of("s2x.json"), 0), 0);
+	expect_load_error("s2x.json", "exit_ns is schema 3");
+	json_decref(root);
+}
+
+/* The exit's parts: handling from host_ns when measured, else exit less switch (in ns). */
+static void test_split_of_the_exit(void **state)
+{
+	struct ns_recording r;
+	struct ns_entry *e;
+	struct ns_split sp;
+	unsigned int i;
+
+	(void)state;
+	ns_rec_init(&r);
+	r.timebase_hz = 10000000;	/* 100 ns per cycle */
+	e = craft_add(&r, (struct craft_key){ 1, 1, 0, 1, 2, 0, 10, 0x10, 0 }, 0, 0, 1, 1);
+	for (i = 0; i < 4; i++) {
+		ns_span_add(&e->span[NS_SPAN_SWITCH], 30);	/* 3000 ns */
+		ns_span_add(&e->span[NS_SPAN_EXIT], 5000);
+		ns_span_add(&e->span[NS_SPAN_HOST], 1900);
+	}
+	r.measured = NS_MEASURED_DEFAULT;
+	ns_rec_split(&r, e->span, &sp);
+	assert_true(sp.exit_ns == 5000);
+	assert_true(sp.switch_ns == 3000);
+	assert_true(sp.handling_ns == 2000);
+	r.measured = NS_MEASURED_ALL;
+	ns_rec_split(&r, e->span, &sp);
+	assert_true(sp.handling_ns == 1900);
+	r.measured = NS_MEASURED(NS_SPAN_SWITCH);
+	ns_rec_split(&r, e->span, &sp);
+	assert_true(sp.exit_ns < 0);
+	assert_true(sp.handling_ns < 0);
+	assert_true(sp.switch_ns == 3000);
+	r.timebase_hz = 0;	/* unknown: 10 MHz assumed */
+	ns_rec_split(&r, e->span, &sp);
+	assert_true(sp.switch_ns == 3000);
+	ns_rec_free(&r);
 }
 
 static void test_duplicate_keys_rejected(void **state)
@@ -342,6 +417,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_keeps_every_field),
 		cmocka_unit_test(test_bad_recordings_fail_with_one_clear_line),
+		cmocka_unit_test(test_schema2_recordings_still_read),
+		cmocka_unit_test(test_split_of_the_exit),
 		cmocka_unit_test(test_duplicate_keys_rejected),
 		cmocka_unit_test(test_save_never_leaves_a_partial_file),
 		cmocka_unit_test(test_empty_recording_loads_with_no_entries),

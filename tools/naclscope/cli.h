@@ -29,8 +29,16 @@ void ns_host_facts(struct ns_recording *r);
 json_t *ns_kvm_stats_read(const char *root, int only_pid);
 /* Fold a newer snapshot into last (VMs keep their last values after they are gone). */
 void ns_kvm_stats_merge(json_t *last, json_t *now);
-/* last - first for every counter (first missing: 0) */
+/* last - first for every counter (first missing, or another VM's: 0) */
 json_t *ns_kvm_stats_delta(json_t *first, json_t *last);
+/*
+ * Put the final counters of vCPUs destroyed during the recording (the
+ * kvm_riscv_vcpu_stats event) into delta, summed per VM, less what first
+ * had counted: they replace the last sample, which may be up to a poll
+ * old or missing for a VM shorter than a poll. 0, or -1 on failure.
+ */
+int ns_kvm_stats_add_finals(json_t *first, json_t *delta, const struct ns_final_key *keys,
+			    const struct ns_final *vals, size_t n);
 
 /*
  * L0-trap equivalents from the series' vCPU counters: what would trap to a

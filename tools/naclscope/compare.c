@@ -3,9 +3,13 @@
  * naclscope compare A B: for each exit reason, counts, mean, p50 and p99 of
  * one span on both sides, the ratio of means B/A with a 95 % confidence
  * interval, and a verdict ("no difference" when the interval holds 1 or the
- * change is under the noise floor). VMs, vCPUs, paths and modes are merged
- * per reason, and each side's path/mode mix is shown: the A/B of the
- * non-nested path against NACL changes exactly those.
+ * change is under the noise floor). The default span is the exit's whole
+ * cost (exit_ns: entry to next entry), the only one whose direction is the
+ * end-to-end one on every L0: NACL moves cost between the world switch
+ * (a sync_sret call instead of a trapped SRET) and KVM's handling (CSR
+ * traps of vCPU put/load), so either part alone can point the wrong way.
+ * How each part moved is shown beside the verdict. VMs, vCPUs, paths and
+ * modes are merged per reason, and each side's path/mode mix is shown.
  */
 #define _GNU_SOURCE
 #include <argp.h>
@@ -27,15 +31,19 @@ static struct {
 static const char doc[] =
 "Compare two naclscope recordings (A: baseline, B: candidate) per exit reason.\n"
 "\n"
-"USAGE: naclscope compare A B [--format text|json] [--span switch|host|guest] [--noise F]\n"
+"USAGE: naclscope compare A B [--format text|json] [--span exit|switch|host|guest] [--noise F]\n"
+"\n"
+"The verdict is on the exit's whole cost (exit_ns, entry to next entry) by\n"
+"default; SWITCH and HANDLING show how the world switch and KVM's and user\n"
+"space's handling each moved.\n"
 "\n"
 "EXAMPLES:\n"
 "    naclscope compare nacl-off.json nacl-on.json\n"
-"    naclscope compare a.json b.json --span host --format json\n";
+"    naclscope compare a.json b.json --span switch --format json\n";
 
 static const struct argp_option opts[] = {
 	{ "format", 'f', "FORMAT", 0, "text (default) or json", 0 },
-	{ "span", 's', "SPAN", 0, "switch (cycles, default), host or guest (ns)", 0 },
+	{ "span", 's', "SPAN", 0, "exit (ns, default), switch (cycles), host or guest (ns)", 0 },
 	{ "noise", 'n', "FRACTION", 0, "Noise floor as a relative change (default 0.02)", 0 },
 	{},
 };
@@ -50,14 +58,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "unknown format '%s' (text or json)", arg);
 		break;
 	case 's':
-		if (!strcmp(arg, "switch"))
+		if (!strcmp(arg, "exit"))
+			env.span = NS_SPAN_EXIT;
+		else if (!strcmp(arg, "switch"))
 			env.span = NS_SPAN_SWITCH;
 		else if (!strcmp(arg, "host"))
 			env.span = NS_SPAN_HOST;
 		else if (!strcmp(arg, "guest"))
 			env.span = NS_SPAN_GUEST;
 		else
-			argp_error(state, "unknown span '%s' (switch, host or guest)", arg);
+			argp_error(state, "unknown span '%s' (exit, switch, host or guest)", arg);
 		break;
 	case 'n':
 		if (ns_parse_double(arg, 0, 1, &env.noise))
@@ -82,7 +92,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 #define NMIX 12
 
 struct side {
-	struct ns_span s;
+	struct ns_span s;		/* the compared span */
+	struct ns_span all[NS_SPANS];	/* every span, for the switch/handling split */
 	uint64_t exits;
 	uint64_t mix[NMIX];
 	int present;
@@ -138,7 +149,8 @@ static size_t build_rows(struct ns_recording *rec, int span, struct row **out)
 	for (s = 0; s < 2; s++)
 		for (i = 0; i < rec[s].n; i++) {
 			const struct ns_entry *e = &rec[s].e[i];
-			uint64_t cnt = e->span[rec[s].degraded ? NS_SPAN_GUEST : NS_SPAN_SWITCH].count;
+			uint64_t cnt = ns_entry_exits(&rec[s], e);
+			unsigned int j;
 
 			for (k = 0; k < n; k++)
 				if (same_reason(&rows[k].reason, &e->key))
@@ -159,6 +171,10 @@ static size_t build_rows(struct ns_recording *rec, int span, struct row **out)
 				rows[n].reason.sub = e->key.sub;
 				ns_span_init(&rows[n].side[0].s);
 				ns_span_init(&rows[n].side[1].s);
+				for (j = 0; j < NS_SPANS; j++) {
+					ns_span_init(&rows[n].side[0].all[j]);
+					ns_span_init(&rows[n].side[1].all[j]);
+				}
 				n++;
 			}
 			r = &rows[k];
@@ -166,6 +182,8 @@ static size_t build_rows(struct ns_recording *rec, int span, struct row **out)
 			r->side[s].exits += cnt;
 			r->side[s].mix[mix_idx(&e->key)] += cnt;
 			ns_span_merge(&r->side[s].s, &e->span[span]);
+			for (j = 0; j < NS_SPANS; j++)
+				ns_span_merge(&r->side[s].all[j], &e->span[j]);
 		}
 	*out = rows;
 	return n;
@@ -179,14 +197,41 @@ static int row_cmp(const void *a, const void *b)
 	return nx == ny ? 0 : nx > ny ? -1 : 1;
 }
 
+/* How the exit's parts moved: mean ns of each side, -1 where a side cannot tell. */
+static void split(const struct ns_recording *rec, const struct row *r, struct ns_split *sp)
+{
+	int s;
+
+	for (s = 0; s < 2; s++)
+		ns_rec_split(&rec[s], r->side[s].all, &sp[s]);
+}
+
+/* "5123>6010" (mean ns A > B), "-" where unknown */
+static const char *part_str(double a, double b, char *buf, size_t len)
+{
+	if (a < 0 || b < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.0f>%.0f", a, b);
+	return buf;
+}
+
+static json_t *part_json(double a, double b)
+{
+	if (a < 0 || b < 0)
+		return json_null();
+	return json_pack("{sfsfso}", "a", a, "b", b, "ratio", a > 0 ? json_real(b / a) : json_null());
+}
+
 int cmd_compare(int argc, char **argv)
 {
 	const struct argp argp = { opts, parse_arg, "A B", doc, NULL, NULL, NULL };
-	static const char *const span_unit[NS_SPANS] = { "cycles", "ns", "ns" };
+	static const char *const span_unit[NS_SPANS] = { "cycles", "ns", "ns", "ns" };
 	struct ns_recording rec[2];
 	struct row *rows = NULL, all;
 	json_t *root = NULL, *jrows = NULL;
-	char err[512], reason[96], ma[48], mb[48];
+	char err[512], reason[96], ma[48], mb[48], pa[48], pb[48];
+	struct ns_split sp[2];
 	size_t n, k, common = 0;
 	int s, span, ret = 1;
 
@@ -206,13 +251,30 @@ int cmd_compare(int argc, char **argv)
 			goto out;
 		}
 	span = env.span;
-	if (span < 0)
-		span = rec[0].degraded || rec[1].degraded ? NS_SPAN_GUEST : NS_SPAN_SWITCH;
+	if (span < 0) {
+		span = NS_SPAN_EXIT;
+		for (s = 0; s < 2; s++)
+			if (!(rec[s].measured & NS_MEASURED(NS_SPAN_EXIT))) {
+				span = rec[0].degraded || rec[1].degraded ? NS_SPAN_GUEST : NS_SPAN_SWITCH;
+				fprintf(stderr, NS_PROG ": warning: %s has no exit_ns span (%s): "
+					"the verdict uses %s alone, which can point the wrong way on an L0 "
+					"whose NACL calls are dear\n", env.file[s],
+					rec[s].schema < 3 ? "recorded before schema 3" : "not measured",
+					ns_span_keys[span]);
+				break;
+			}
+	}
 	if (span == NS_SPAN_SWITCH && (rec[0].degraded || rec[1].degraded)) {
-		ns_err("%s: degraded recording has no switch cycles; use --span host or guest",
+		ns_err("%s: degraded recording has no switch cycles; use --span exit, host or guest",
 		       env.file[rec[0].degraded ? 0 : 1]);
 		goto out;
 	}
+	for (s = 0; s < 2; s++)
+		if (!(rec[s].measured & NS_MEASURED(span))) {
+			ns_err("%s: the %s span was not measured in this recording (spans measured are listed "
+			       "by 'naclscope report')", env.file[s], ns_span_keys[span]);
+			goto out;
+		}
 	n = build_rows(rec, span, &rows);
 	if (!rows) {
 		ns_err("out of memory");
@@ -230,7 +292,11 @@ int cmd_compare(int argc, char **argv)
 	/* the "all" row: every reason merged */
 	memset(&all, 0, sizeof(all));
 	for (s = 0; s < 2; s++) {
+		unsigned int j;
+
 		ns_span_init(&all.side[s].s);
+		for (j = 0; j < NS_SPANS; j++)
+			ns_span_init(&all.side[s].all[j]);
 		all.side[s].present = 1;
 	}
 	for (k = 0; k < n; k++)
@@ -238,6 +304,8 @@ int cmd_compare(int argc, char **argv)
 			unsigned int i;
 
 			ns_span_merge(&all.side[s].s, &rows[k].side[s].s);
+			for (i = 0; i < NS_SPANS; i++)
+				ns_span_merge(&all.side[s].all[i], &rows[k].side[s].all[i]);
 			all.side[s].exits += rows[k].side[s].exits;
 			for (i = 0; i < NMIX; i++)
 				all.side[s].mix[i] += rows[k].side[s].mix[i];
@@ -256,9 +324,10 @@ int cmd_compare(int argc, char **argv)
 		printf("naclscope compare: A = %s, B = %s\n", env.file[0], env.file[1]);
 		printf("span %s (%s), ratio of means B/A with 95 %% CI, noise floor %.1f %%\n\n",
 		       ns_span_keys[span], span_unit[span], env.noise * 100);
-		printf("%-36s %9s %-22s %8s %8s %8s %9s %-22s %8s %8s %8s %7s %-17s %s\n", "REASON",
-		       "A_COUNT", "A_PATH/MODE", "A_MEAN", "A_P50", "A_P99", "B_COUNT", "B_PATH/MODE",
-		       "B_MEAN", "B_P50", "B_P99", "B/A", "95% CI", "VERDICT");
+		printf("%-36s %9s %-22s %8s %8s %8s %9s %-22s %8s %8s %8s %7s %-17s %-13s %-17s %s\n",
+		       "REASON", "A_COUNT", "A_PATH/MODE", "A_MEAN", "A_P50", "A_P99", "B_COUNT",
+		       "B_PATH/MODE", "B_MEAN", "B_P50", "B_P99", "B/A", "95% CI", "VERDICT",
+		       "SWITCH_NS A>B", "HANDLING_NS A>B");
 	}
 	for (k = 0; k <= n; k++) {
 		const struct row *r = k < n ? &rows[k] : &all;
@@ -278,6 +347,7 @@ int cmd_compare(int argc, char **argv)
 			valid = ns_ratio_of_means(&a->s, &b->s, &ratio);
 			verdict = ns_verdict_name(ns_verdict(&ratio, valid, env.noise));
 		}
+		split(rec, r, sp);
 		if (env.json) {
 			json_t *o = json_pack("{sssIsssIssss}", "reason", reason,
 					      "a_count", (json_int_t)a->exits, "a_path_mode", mix_str(a, ma, sizeof(ma)),
@@ -290,6 +360,9 @@ int cmd_compare(int argc, char **argv)
 					    "p50", ns_span_percentile(&b->s, 50), "p99", ns_span_percentile(&b->s, 99)));
 			json_object_set_new(o, "ratio", valid < 0 ? json_null() :
 					    json_pack("{sfsfsf}", "value", ratio.ratio, "lo", ratio.lo, "hi", ratio.hi));
+			json_object_set_new(o, "exit_ns", part_json(sp[0].exit_ns, sp[1].exit_ns));
+			json_object_set_new(o, "switch_ns", part_json(sp[0].switch_ns, sp[1].switch_ns));
+			json_object_set_new(o, "handling_ns", part_json(sp[0].handling_ns, sp[1].handling_ns));
 			json_array_append_new(jrows, o);
 			continue;
 		}
@@ -301,9 +374,11 @@ int cmd_compare(int argc, char **argv)
 		       (unsigned long long)b->exits, mix_str(b, mb, sizeof(mb)), ns_span_mean(&b->s),
 		       ns_span_percentile(&b->s, 50), ns_span_percentile(&b->s, 99));
 		if (valid < 0)
-			printf("%7s %-17s %s\n", "-", "-", verdict);
+			printf("%7s %-17s %-13s", "-", "-", verdict);
 		else
-			printf("%7.3f [%6.3f, %6.3f] %s\n", ratio.ratio, ratio.lo, ratio.hi, verdict);
+			printf("%7.3f [%6.3f, %6.3f] %-13s", ratio.ratio, ratio.lo, ratio.hi, verdict);
+		printf(" %-17s %s\n", part_str(sp[0].switch_ns, sp[1].switch_ns, pa, sizeof(pa)),
+		       part_str(sp[0].handling_ns, sp[1].handling_ns, pb, sizeof(pb)));
 	}
 	if (env.json) {
 		json_object_set_new(root, "rows", jrows);
@@ -312,6 +387,10 @@ int cmd_compare(int argc, char **argv)
 			goto out;
 		}
 	} else {
+		printf("\nSWITCH: the world switch (guest run included); HANDLING: KVM and user space, exit to "
+		       "next entry%s;\nexit = switch + handling. Mean ns, A > B.\n",
+		       (rec[0].measured & rec[1].measured & NS_MEASURED(NS_SPAN_HOST)) ? "" :
+		       " (exit less switch)");
 		for (s = 0; s < 2; s++)
 			if (rec[s].degraded)
 				printf("note: %s is a degraded recording (kvm_entry/kvm_exit only)\n", env.file[s]);

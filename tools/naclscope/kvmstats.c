@@ -100,15 +100,35 @@ json_t *ns_kvm_stats_read(const char *root, int only_pid)
 	return all;
 }
 
+/* The series' vm_id of one VM's stats ("vm": {"vm_id": N}), -1 without the series. */
+static long long vm_id_of(json_t *vm)
+{
+	json_t *v = json_object_get(json_object_get(vm, "vm"), "vm_id");
+
+	return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+/*
+ * Keep the newest sample of every VM. A directory name (<pid>-<fd>) that
+ * now belongs to another VM (the VMM closed one VM and its next took the
+ * same fd) keeps the earlier VM's last sample under <pid>-<fd>@vm<id>.
+ */
 void ns_kvm_stats_merge(json_t *last, json_t *now)
 {
+	char moved[96];
 	const char *k;
-	json_t *v;
+	json_t *v, *old;
 
 	if (!last || !now)
 		return;
-	json_object_foreach(now, k, v)
+	json_object_foreach(now, k, v) {
+		old = json_object_get(last, k);
+		if (old && vm_id_of(old) >= 0 && vm_id_of(old) != vm_id_of(v)) {
+			snprintf(moved, sizeof(moved), "%s@vm%lld", k, vm_id_of(old));
+			json_object_set(last, moved, old);
+		}
 		json_object_set(last, k, v);
+	}
 }
 
 json_t *ns_kvm_stats_delta(json_t *first, json_t *last)
@@ -121,6 +141,8 @@ json_t *ns_kvm_stats_delta(json_t *first, json_t *last)
 		return out;
 	json_object_foreach(last, vmk, vm) {
 		fvm = first ? json_object_get(first, vmk) : NULL;
+		if (fvm && vm_id_of(fvm) != vm_id_of(vm))
+			fvm = NULL;	/* another VM had this directory at the start */
 		ovm = json_object();
 		json_object_foreach(vm, gk, grp) {
 			fgrp = fvm ? json_object_get(fvm, gk) : NULL;
@@ -136,6 +158,89 @@ json_t *ns_kvm_stats_delta(json_t *first, json_t *last)
 		json_object_set_new(out, vmk, ovm);
 	}
 	return out;
+}
+
+/* The statistic names of struct ns_final's values, in enum ns_final_id order. */
+static const char *const final_names[NS_FINALS] = {
+	[NS_FINAL_EXITS] = "exits",
+	[NS_FINAL_SWITCH_TO_ENTRIES] = "switch_to_entries",
+	[NS_FINAL_NACL_SRET_ENTRIES] = "nacl_sret_entries",
+	[NS_FINAL_HCSR_INSN_ACCESSES] = "hcsr_insn_accesses",
+	[NS_FINAL_HFENCE_LOCAL] = "hfence_local",
+	[NS_FINAL_NACL_SYNC_CALLS] = "nacl_sync_calls",
+};
+
+/* The key of VM (pid, vm_id) in stats: its sampled directory, else NULL. */
+static const char *find_vm(json_t *stats, unsigned int pid, unsigned int vm_id)
+{
+	char prefix[32];
+	const char *k;
+	json_t *v;
+
+	snprintf(prefix, sizeof(prefix), "%u-", pid);
+	json_object_foreach(stats, k, v)
+		if (!strncmp(k, prefix, strlen(prefix)) && vm_id_of(v) == (long long)vm_id)
+			return k;
+	return NULL;
+}
+
+int ns_kvm_stats_add_finals(json_t *first, json_t *delta, const struct ns_final_key *keys,
+			    const struct ns_final *vals, size_t n)
+{
+	json_t *vm, *grp, *fgrp;
+	unsigned int j;
+	size_t i, m;
+	char name[64];
+	const char *k;
+
+	if (!delta)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned long long sum[NS_FINALS] = { 0 };
+
+		/* once per VM: its first vCPU in the list */
+		for (m = 0; m < i; m++)
+			if (keys[m].pid == keys[i].pid && keys[m].vm == keys[i].vm)
+				break;
+		if (m < i)
+			continue;
+		for (m = i; m < n; m++)
+			if (keys[m].pid == keys[i].pid && keys[m].vm == keys[i].vm)
+				for (j = 0; j < NS_FINALS; j++)
+					sum[j] += vals[m].v[j];
+		k = find_vm(delta, keys[i].pid, keys[i].vm);
+		if (!k) {
+			snprintf(name, sizeof(name), "%u-vm%u", keys[i].pid, keys[i].vm);
+			vm = json_pack("{s{sI}}", "vm", "vm_id", (json_int_t)keys[i].vm);
+			if (!vm || json_object_set_new(delta, name, vm))
+				return -1;
+			k = name;
+		}
+		vm = json_object_get(delta, k);
+		grp = json_object_get(vm, "vm");
+		/* what the VM had counted when the recording started */
+		fgrp = first && find_vm(first, keys[i].pid, keys[i].vm) ?
+		       json_object_get(json_object_get(first, find_vm(first, keys[i].pid, keys[i].vm)), "vm") :
+		       NULL;
+		for (j = 0; j < NS_FINALS; j++) {
+			long long start = json_integer_value(json_object_get(fgrp, final_names[j]));
+
+			json_object_set_new(grp, final_names[j], json_integer((long long)sum[j] - start));
+		}
+		/* the per-vCPU groups, where a kernel has them, would be stale */
+		{
+			void *it = json_object_iter(vm);
+
+			while (it) {
+				const char *gk = json_object_iter_key(it);
+
+				it = json_object_iter_next(vm, it);
+				if (!strncmp(gk, "vcpu", 4))
+					json_object_del(vm, gk);
+			}
+		}
+	}
+	return 0;
 }
 
 /*

@@ -158,6 +158,11 @@ static struct naclscope_bpf *ns_open_attach(unsigned int targ_pid, int switch_on
 		if (verbose && (!skel->links.ns_nacl_sync || !skel->links.ns_hfence))
 			fprintf(stderr, NS_PROG ": kvm_riscv_nacl_sync/kvm_riscv_hfence not attached\n");
 	}
+	/* the final counters of vCPUs destroyed while recording (kernel series 0007) */
+	skel->links.ns_vcpu_stats = bpf_program__attach(skel->progs.ns_vcpu_stats);
+	if (verbose && !skel->links.ns_vcpu_stats)
+		fprintf(stderr, NS_PROG ": kvm_riscv_vcpu_stats not attached: "
+			"counters of VMs that end between two polls are lost\n");
 	skel->links.ns_sbi_call = bpf_program__attach(skel->progs.ns_sbi_call);
 	skel->links.ns_sbi_return = bpf_program__attach(skel->progs.ns_sbi_return);
 	if (verbose && (!skel->links.ns_sbi_call || !skel->links.ns_sbi_return))
@@ -244,6 +249,41 @@ fail:
 	return -1;
 }
 
+/* The final counters of the vCPUs destroyed while recording, into r->kvm_stats. */
+static int ns_collect_finals(struct naclscope_bpf *skel, json_t *first, struct ns_recording *r)
+{
+	int fd = bpf_map__fd(skel->maps.finals);
+	struct ns_final_key *keys = NULL, k, *pk = NULL;
+	struct ns_final *vals = NULL;
+	size_t n = 0, cap = 0;
+	int ret = -1;
+
+	while (!bpf_map_get_next_key(fd, pk, &k)) {
+		if (n == cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			void *nk = realloc(keys, nc * sizeof(*keys)), *nv;
+
+			if (!nk)
+				goto out;
+			keys = nk;
+			nv = realloc(vals, nc * sizeof(*vals));
+			if (!nv)
+				goto out;
+			vals = nv;
+			cap = nc;
+		}
+		if (bpf_map_lookup_elem(fd, &k, &vals[n]))
+			goto out;
+		keys[n] = k;
+		pk = &keys[n++];
+	}
+	ret = n ? ns_kvm_stats_add_finals(first, r->kvm_stats, keys, vals, n) : 0;
+out:
+	free(keys);
+	free(vals);
+	return ret;
+}
+
 static void ns_prog_costs(struct naclscope_bpf *skel, struct ns_recording *r)
 {
 	struct bpf_program *p;
@@ -293,15 +333,15 @@ static const char record_doc[] =
 "    naclscope record -d 10                    # every VM for 10 s into naclscope.json\n"
 "    naclscope record -p 181 -o vm.json        # VMs of process 181 until Ctrl-C\n"
 "    naclscope record -o r.json -- exitbench   # around a command (its VMs only)\n"
-"    naclscope record -g -d 5                  # guest span too (a second program per exit)\n";
+"    naclscope record -g -d 5                  # guest and host spans too (a second program per exit)\n";
 
 static const struct argp_option record_opts[] = {
 	{ "duration", 'd', "SECONDS", 0, "Record for this long (default: command or Ctrl-C)", 0 },
 	{ "pid", 'p', "PID", 0, "Only the VMs of this process", 0 },
 	{ "all", 'a', NULL, 0, "With a COMMAND: every VM, not only the command's", 0 },
 	{ "output", 'o', "FILE", 0, "Recording file (default naclscope.json, - for stdout)", 0 },
-	{ "switch-only", 's', NULL, 0, "Switch cycles only: no clock read, no host span (cheapest)", 0 },
-	{ "guest-span", 'g', NULL, 0, "Also the guest span: a second program, on kvm_entry (dearer)", 0 },
+	{ "switch-only", 's', NULL, 0, "Switch cycles only: no clock read, no exit span (cheapest)", 0 },
+	{ "guest-span", 'g', NULL, 0, "Also the guest and host spans: a second program, on kvm_entry (dearer)", 0 },
 	{ "no-bpf-stats", 'S', NULL, 0, "Never sample kernel BPF run-time stats (own cost unknown)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
 	{},
@@ -469,10 +509,9 @@ int cmd_record(int argc, char **argv)
 	stats_fd = renv.no_stats ? -1 : bpf_enable_stats(BPF_STATS_RUN_TIME);
 	ns_host_facts(&r);
 	r.degraded = degraded;
-	r.measured = degraded ? NS_MEASURED(NS_SPAN_HOST) | NS_MEASURED(NS_SPAN_GUEST) :
+	r.measured = degraded ? NS_MEASURED_DEGRADED :
 		     renv.switch_only ? NS_MEASURED(NS_SPAN_SWITCH) :
-		     NS_MEASURED(NS_SPAN_SWITCH) | NS_MEASURED(NS_SPAN_HOST) |
-		     (renv.guest_span ? NS_MEASURED(NS_SPAN_GUEST) : 0);
+		     renv.guest_span ? NS_MEASURED_ALL : NS_MEASURED_DEFAULT;
 	r.timebase_hz = hz;
 	r.pid = targ;
 	r.bpf_stats = stats_fd >= 0;
@@ -519,6 +558,10 @@ int cmd_record(int argc, char **argv)
 	}
 	t1 = now_s();
 	naclscope_bpf__detach(skel);
+	/* VMs still alive: their counters as of the end */
+	snap = ns_kvm_stats_read(NS_KVM_DEBUGFS, (int)targ);
+	ns_kvm_stats_merge(last, snap);
+	json_decref(snap);
 	if (stats_fd >= 0) {
 		close(stats_fd);
 		stats_fd = -1;
@@ -531,6 +574,8 @@ int cmd_record(int argc, char **argv)
 	}
 	ns_prog_costs(skel, &r);
 	r.kvm_stats = last ? ns_kvm_stats_delta(first, last) : NULL;
+	if (r.kvm_stats && ns_collect_finals(skel, first, &r))
+		fprintf(stderr, NS_PROG ": warning: cannot read the final counters of destroyed vCPUs\n");
 	if (ns_rec_save(&r, renv.out, err, sizeof(err))) {
 		ns_err("%s", err);
 		goto cleanup;

@@ -11,7 +11,7 @@
 #include "names.h"
 #include "recording.h"
 
-const char *const ns_span_keys[NS_SPANS] = { "switch_cycles", "host_ns", "guest_ns" };
+const char *const ns_span_keys[NS_SPANS] = { "switch_cycles", "host_ns", "guest_ns", "exit_ns" };
 
 void ns_rec_init(struct ns_recording *r)
 {
@@ -52,14 +52,45 @@ struct ns_entry *ns_rec_add(struct ns_recording *r, const struct ns_key *key)
 	return e;
 }
 
+int ns_rec_count_span(const struct ns_recording *r)
+{
+	return r->degraded ? NS_SPAN_GUEST : NS_SPAN_SWITCH;
+}
+
+uint64_t ns_entry_exits(const struct ns_recording *r, const struct ns_entry *e)
+{
+	return e->span[ns_rec_count_span(r)].count;
+}
+
 uint64_t ns_rec_total_exits(const struct ns_recording *r)
 {
 	uint64_t n = 0;
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		n += r->e[i].span[r->degraded ? NS_SPAN_GUEST : NS_SPAN_SWITCH].count;
+		n += ns_entry_exits(r, &r->e[i]);
 	return n;
+}
+
+double ns_rec_cycles_ns(const struct ns_recording *r, double cycles)
+{
+	return cycles * 1e9 / (r->timebase_hz ? (double)r->timebase_hz : 1e7);
+}
+
+void ns_rec_split(const struct ns_recording *r, const struct ns_span *span, struct ns_split *out)
+{
+	const struct ns_span *ex = &span[NS_SPAN_EXIT], *sw = &span[NS_SPAN_SWITCH];
+	const struct ns_span *ho = &span[NS_SPAN_HOST];
+	int have_sw = (r->measured & NS_MEASURED(NS_SPAN_SWITCH)) && sw->count;
+
+	out->exit_ns = (r->measured & NS_MEASURED(NS_SPAN_EXIT)) && ex->count ? ns_span_mean(ex) : -1;
+	out->switch_ns = have_sw ? ns_rec_cycles_ns(r, ns_span_mean(sw)) : -1;
+	if ((r->measured & NS_MEASURED(NS_SPAN_HOST)) && ho->count)
+		out->handling_ns = ns_span_mean(ho);
+	else if (out->exit_ns >= 0 && have_sw)
+		out->handling_ns = out->exit_ns > out->switch_ns ? out->exit_ns - out->switch_ns : 0;
+	else
+		out->handling_ns = -1;
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -254,6 +285,7 @@ struct ctx {
 	char *err;
 	size_t errlen;
 	int failed;
+	int schema;	/* of the recording being read */
 };
 
 static int fail(struct ctx *c, const char *fmt, ...)
@@ -344,8 +376,9 @@ static int get_measured(struct ctx *c, json_t *arr, unsigned int *out)
 		for (j = 0; j < NS_SPANS; j++)
 			if (json_is_string(v) && !strcmp(json_string_value(v), ns_span_keys[j]))
 				break;
-		if (j == NS_SPANS)
-			return fail(c, "spans_measured[%zu]: expected \"switch_cycles\", \"host_ns\" or \"guest_ns\"", i);
+		if (j == NS_SPANS || (j == NS_SPAN_EXIT && c->schema < 3))
+			return fail(c, "spans_measured[%zu]: expected \"switch_cycles\", \"host_ns\", \"guest_ns\"%s",
+				    i, c->schema < 3 ? " (exit_ns is schema 3)" : " or \"exit_ns\"");
 		bit = NS_MEASURED(j);
 		if (*out & bit)
 			return fail(c, "spans_measured[%zu]: %s twice", i, ns_span_keys[j]);
@@ -499,9 +532,11 @@ static int entry_from_json(struct ctx *c, json_t *o, size_t idx, struct ns_recor
 
 		snprintf(w, sizeof(w), "%s.spans.%s", where, ns_span_keys[j]);
 		v = json_object_get(spans, ns_span_keys[j]);
+		ns_span_init(&e->span[j]);
+		if (!v && j == NS_SPAN_EXIT && c->schema < 3)
+			continue;	/* before schema 3: not measured */
 		if (!v)
 			return fail(c, "%s: missing", w);
-		ns_span_init(&e->span[j]);
 		if (span_from_json(c, v, w, &e->span[j]))
 			return -1;
 	}
@@ -510,7 +545,7 @@ static int entry_from_json(struct ctx *c, json_t *o, size_t idx, struct ns_recor
 
 int ns_rec_from_json(json_t *root, struct ns_recording *r, char *err, size_t errlen)
 {
-	struct ctx c = { err, errlen, 0 };
+	struct ctx c = { err, errlen, 0, NS_SCHEMA };
 	json_t *v, *host, *o;
 	const char *mode;
 	size_t i;
@@ -523,10 +558,11 @@ int ns_rec_from_json(json_t *root, struct ns_recording *r, char *err, size_t err
 		return fail(&c, "not a naclscope recording (no \"schema\")");
 	if (!json_is_integer(v))
 		return fail(&c, "schema: expected an integer");
-	r->schema = (int)json_integer_value(v);
-	if (json_integer_value(v) != NS_SCHEMA && json_integer_value(v) != 1)
-		return fail(&c, "schema %lld is not supported (this naclscope reads schema %d)",
+	if (json_integer_value(v) < 1 || json_integer_value(v) > NS_SCHEMA)
+		return fail(&c, "schema %lld is not supported (this naclscope reads schemas 1 to %d)",
 			    (long long)json_integer_value(v), NS_SCHEMA);
+	r->schema = (int)json_integer_value(v);
+	c.schema = r->schema;
 	host = json_object_get(root, "host");
 	if (!json_is_object(host))
 		return fail(&c, "host: expected an object");
@@ -574,7 +610,7 @@ int ns_rec_from_json(json_t *root, struct ns_recording *r, char *err, size_t err
 			goto err;
 		}
 		r->measured = json_is_true(v) ? NS_MEASURED(NS_SPAN_SWITCH) : r->degraded ?
-			      NS_MEASURED(NS_SPAN_HOST) | NS_MEASURED(NS_SPAN_GUEST) : NS_MEASURED_ALL;
+			      NS_MEASURED(NS_SPAN_HOST) | NS_MEASURED(NS_SPAN_GUEST) : NS_MEASURED_V1;
 	} else if (get_measured(&c, json_object_get(root, "spans_measured"), &r->measured)) {
 		goto err;
 	}

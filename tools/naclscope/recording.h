@@ -14,16 +14,24 @@
 #include "naclscope.h"
 #include "stats.h"
 
-#define NS_SCHEMA		2	/* written; schema 1 is still read */
+#define NS_SCHEMA		3	/* written; schemas 1 and 2 are still read */
 #define NS_VERSION		"0.1"
 #define NS_MAX_PROGS		16
 
 #define NS_MEASURED(span)	(1U << (span))
 /* what schema 1 recordings measured: series all three, -s the switch, degraded host and guest */
-#define NS_MEASURED_ALL		(NS_MEASURED(NS_SPAN_SWITCH) | NS_MEASURED(NS_SPAN_HOST) | \
+#define NS_MEASURED_V1		(NS_MEASURED(NS_SPAN_SWITCH) | NS_MEASURED(NS_SPAN_HOST) | \
 				 NS_MEASURED(NS_SPAN_GUEST))
+/* every span (record -g) */
+#define NS_MEASURED_ALL		(NS_MEASURED_V1 | NS_MEASURED(NS_SPAN_EXIT))
+/* the default recording: the switch and the exit's whole cost */
+#define NS_MEASURED_DEFAULT	(NS_MEASURED(NS_SPAN_SWITCH) | NS_MEASURED(NS_SPAN_EXIT))
+/* a degraded recording (kvm_entry/kvm_exit): no switch cycles */
+#define NS_MEASURED_DEGRADED	(NS_MEASURED(NS_SPAN_HOST) | NS_MEASURED(NS_SPAN_GUEST) | \
+				 NS_MEASURED(NS_SPAN_EXIT))
 
-extern const char *const ns_span_keys[NS_SPANS];	/* "switch_cycles", "host_ns", "guest_ns" */
+/* "switch_cycles", "host_ns", "guest_ns", "exit_ns" */
+extern const char *const ns_span_keys[NS_SPANS];
 
 struct ns_entry {
 	struct ns_key key;
@@ -70,6 +78,26 @@ void ns_rec_free(struct ns_recording *r);
 /* Room for one more entry; NULL on allocation failure. */
 struct ns_entry *ns_rec_add(struct ns_recording *r, const struct ns_key *key);
 uint64_t ns_rec_total_exits(const struct ns_recording *r);
+/*
+ * The exits of one key: the count of the span every exit has (the switch,
+ * or the guest span of a degraded recording).
+ */
+uint64_t ns_entry_exits(const struct ns_recording *r, const struct ns_entry *e);
+/* The span whose count is the number of exits: NS_SPAN_SWITCH or, degraded, NS_SPAN_GUEST. */
+int ns_rec_count_span(const struct ns_recording *r);
+/* Cycles of the time CSR in ns at the recording's timebase (10 MHz when unknown). */
+double ns_rec_cycles_ns(const struct ns_recording *r, double cycles);
+/*
+ * Mean ns of the switch and of the handling (exit to next entry) of a
+ * span set: the handling from host_ns when it was measured, else exit_ns
+ * less the switch. Each is -1 when the recording cannot tell.
+ */
+struct ns_split {
+	double exit_ns;		/* the whole round trip */
+	double switch_ns;	/* the world switch (guest run included) */
+	double handling_ns;	/* KVM's and user space's handling */
+};
+void ns_rec_split(const struct ns_recording *r, const struct ns_span *span, struct ns_split *out);
 
 json_t *ns_rec_to_json(const struct ns_recording *r);
 /* 0 or -1 with a one-line reason (no trailing newline) in err. */

@@ -88,7 +88,7 @@ static int key_cmp(const void *a, const void *b)
 
 static uint64_t entry_count(const struct ns_recording *r, const struct ns_entry *e)
 {
-	return e->span[r->degraded ? NS_SPAN_GUEST : NS_SPAN_SWITCH].count;
+	return ns_entry_exits(r, e);
 }
 
 /* libbpf-tools style log2 histogram, from the log-linear buckets */
@@ -152,7 +152,8 @@ static void compute_totals(const struct ns_recording *r, struct totals *t)
 
 static void print_text(const struct ns_recording *r, const struct totals *t)
 {
-	const struct ns_span *sw, *ho, *gu;
+	const struct ns_span *sw, *gu, *ex;
+	struct ns_split sp;
 	char reason[96];
 	unsigned int i;
 	size_t k;
@@ -165,10 +166,13 @@ static void print_text(const struct ns_recording *r, const struct totals *t)
 	       r->degraded ? "DEGRADED (kvm_entry/kvm_exit only: no path, mode, VM id or switch cycles)" : "series",
 	       r->duration_s, r->command ? ", command: " : "", r->command ? r->command : "");
 	if (r->measured != NS_MEASURED_ALL)
-		printf("spans measured:%s%s%s (others have count 0)\n",
+		printf("spans measured:%s%s%s%s (others have count 0)%s\n",
+		       r->measured & NS_MEASURED(NS_SPAN_EXIT) ? " exit_ns" : "",
 		       r->measured & NS_MEASURED(NS_SPAN_SWITCH) ? " switch_cycles" : "",
 		       r->measured & NS_MEASURED(NS_SPAN_HOST) ? " host_ns" : "",
-		       r->measured & NS_MEASURED(NS_SPAN_GUEST) ? " guest_ns" : "");
+		       r->measured & NS_MEASURED(NS_SPAN_GUEST) ? " guest_ns" : "",
+		       r->measured & NS_MEASURED(NS_SPAN_EXIT) ? "" :
+		       "; no exit_ns: the exit's whole cost is unknown");
 	if (r->bad_cycles)
 		printf("WARNING: %llu world switches reported a negative cycle delta (filed as 0 cycles)\n",
 		       (unsigned long long)r->bad_cycles);
@@ -179,28 +183,37 @@ static void print_text(const struct ns_recording *r, const struct totals *t)
 	       (unsigned long long)t->exits, (unsigned long long)t->by_path[0],
 	       (unsigned long long)t->by_path[1], (unsigned long long)r->drops,
 	       (unsigned long long)r->vcpu_drops);
-	printf("%-7s %3s %4s %-36s %-9s %-8s %9s %9s %9s %9s %10s %10s %10s %10s\n", "PID", "VM", "VCPU",
-	       "REASON", "PATH", "MODE", "COUNT", "CYC_MEAN", "CYC_P50", "CYC_P99", "HOST_MEAN",
-	       "HOST_P99", "GUEST_MEAN", "GUEST_P99");
+	printf("%-7s %3s %4s %-36s %-9s %-8s %9s %9s %9s %9s %9s %9s %9s %10s %10s\n", "PID", "VM",
+	       "VCPU", "REASON", "PATH", "MODE", "COUNT", "EXIT_MEAN", "EXIT_P50", "EXIT_P99",
+	       "CYC_MEAN", "CYC_P50", "CYC_P99", "HANDLING", "GUEST_MEAN");
 	for (k = 0; k < r->n; k++) {
 		const struct ns_entry *e = &r->e[k];
 
+		ex = &e->span[NS_SPAN_EXIT];
 		sw = &e->span[NS_SPAN_SWITCH];
-		ho = &e->span[NS_SPAN_HOST];
 		gu = &e->span[NS_SPAN_GUEST];
-		printf("%-7u %3u %4u %-36s %-9s %-8s %9llu %9.0f %9.0f %9.0f %10.0f %10.0f %10.0f %10.0f\n",
+		ns_rec_split(r, e->span, &sp);
+		printf("%-7u %3u %4u %-36s %-9s %-8s %9llu %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %10.0f %10.0f\n",
 		       e->key.pid, e->key.vm, e->key.vcpu, ns_reason_str(&e->key, reason, sizeof(reason)),
 		       ns_path_name(e->key.path), ns_mode_name(e->key.hstatus_mode),
-		       (unsigned long long)entry_count(r, e), ns_span_mean(sw),
-		       ns_span_percentile(sw, 50), ns_span_percentile(sw, 99), ns_span_mean(ho),
-		       ns_span_percentile(ho, 99), ns_span_mean(gu), ns_span_percentile(gu, 99));
+		       (unsigned long long)entry_count(r, e), ns_span_mean(ex),
+		       ns_span_percentile(ex, 50), ns_span_percentile(ex, 99), ns_span_mean(sw),
+		       ns_span_percentile(sw, 50), ns_span_percentile(sw, 99),
+		       sp.handling_ns < 0 ? 0 : sp.handling_ns, ns_span_mean(gu));
+		if (env.hist && ex->count) {
+			printf("\n");
+			print_log2_hist(ex, "exit ns");
+		}
 		if (env.hist && sw->count) {
 			printf("\n");
 			print_log2_hist(sw, "cycles");
 			printf("\n");
 		}
 	}
-	printf("\nCYC = switch cycles (enter/exit call); HOST = ns exit -> next entry; GUEST = ns entry -> exit.\n");
+	printf("\nEXIT = the exit's whole cost, ns from the entry before it to the next entry (guest run, world\n"
+	       "switch, KVM and user space); CYC = switch cycles (enter/exit call, guest run included);\n"
+	       "HANDLING = ns exit -> next entry (%s); GUEST = ns entry -> exit.\n",
+	       r->measured & NS_MEASURED(NS_SPAN_HOST) ? "measured" : "EXIT less CYC in ns");
 	printf("Percentiles from log-linear buckets: within 6.25 %% of the true value.\n\n");
 	printf("NACL: sync_csr %llu calls (%llu CSRs, %llu full), sync_hfence %llu calls (%llu entries)\n",
 	       (unsigned long long)r->cnt[NS_CNT_SYNC_CSR].count,
