@@ -40,11 +40,15 @@ deps:
 
 # ---- host-only -------------------------------------------------------------
 
-UNIT_TESTS := $(BUILD)/host/test_stats
+UNIT_TESTS := $(BUILD)/host/test_stats $(BUILD)/host/test_hostfacts
 
 $(BUILD)/host/test_stats: tests/unit/test_stats.c tools/lib/stats.c tools/lib/stats.h tools/lib/hist.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -Itools/lib -o $@ tests/unit/test_stats.c tools/lib/stats.c -lcmocka -lm
+
+$(BUILD)/host/test_hostfacts: tests/unit/test_hostfacts.c tools/lib/hostfacts.c tools/lib/hostfacts.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Itools/lib -o $@ tests/unit/test_hostfacts.c tools/lib/hostfacts.c -lcmocka
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "[unit] $$(basename $$t)"; $$t; done

@@ -191,17 +191,12 @@ static void test_kind_stats_name_the_kvm_counters(void **state)
 	assert_false(eb_kind_is_user(EB_KIND_MIX));
 }
 
-static void fill(struct eb_opts *o, struct eb_facts *f, struct eb_vcpu_result *r)
+static void fill(struct eb_opts *o, struct hf_facts *f, struct eb_vcpu_result *r)
 {
 	*o = (struct eb_opts){ .kind = EB_KIND_SBI_USER, .n = 1000, .vms = 1, .vcpus = 2, .batch = 100 };
-	memset(f, 0, sizeof(*f));
-	strcpy(f->kernel_release, "7.3.4");
-	strcpy(f->sbi_spec_version, "2.0");
-	f->sbi_impl_id = 1;
-	strcpy(f->sbi_impl_name, "OpenSBI");
-	f->sbi_impl_version = 0x10002;
-	f->nacl_offered = -1;
-	f->nacl_enabled = -1;
+	hf_init(f);
+	strcpy(f->kernel, "7.3.4");
+	hf_parse_klog(f, "SBI specification v2.0 detected\nSBI implementation ID=0x1 Version=0x10002\n");
 	memset(r, 0, 2 * sizeof(*r));
 	for (int i = 0; i < 2; i++) {
 		r[i].vm = 0;
@@ -231,7 +226,7 @@ static void fill(struct eb_opts *o, struct eb_facts *f, struct eb_vcpu_result *r
 static void test_json_report_has_schema_facts_and_per_vcpu_results(void **state)
 {
 	struct eb_opts o;
-	struct eb_facts f;
+	struct hf_facts f;
 	struct eb_vcpu_result r[2];
 	json_t *j, *res, *v, *rt, *facts;
 
@@ -248,6 +243,8 @@ static void test_json_report_has_schema_facts_and_per_vcpu_results(void **state)
 	assert_string_equal(json_string_value(json_object_get(facts, "kernel_release")), "7.3.4");
 	assert_int_equal(json_integer_value(json_object_get(facts, "sbi_impl_id")), 1);
 	assert_int_equal(json_integer_value(json_object_get(facts, "sbi_impl_version")), 0x10002);
+	assert_string_equal(json_string_value(json_object_get(facts, "sbi_impl_version_text")), "1.2");
+	assert_string_equal(json_string_value(json_object_get(facts, "sbi_impl_name")), "OpenSBI");
 	assert_true(json_is_null(json_object_get(facts, "nacl_features")));
 	assert_true(json_is_null(json_object_get(facts, "nacl_offered")));
 	assert_true(json_is_null(json_object_get(facts, "nacl_enabled")));
@@ -287,7 +284,7 @@ static void test_json_report_has_schema_facts_and_per_vcpu_results(void **state)
 static void test_json_report_round_trips_through_text(void **state)
 {
 	struct eb_opts o;
-	struct eb_facts f;
+	struct hf_facts f;
 	struct eb_vcpu_result r[2];
 	json_error_t jerr;
 	json_t *j, *back;
@@ -296,7 +293,8 @@ static void test_json_report_round_trips_through_text(void **state)
 	(void)state;
 	fill(&o, &f, r);
 	o.kind = EB_KIND_WFI;
-	strcpy(f.nacl_features, "0xf");
+	f.nacl_param_present = true;
+	strcpy(f.nacl_param, "0xf");
 	f.nacl_offered = 0xf;
 	f.nacl_enabled = 0x5;
 	f.sbi_impl_id = -1;
@@ -318,7 +316,7 @@ static void test_json_report_round_trips_through_text(void **state)
 static void test_table_report_has_header_and_one_row_per_vcpu(void **state)
 {
 	struct eb_opts o;
-	struct eb_facts f;
+	struct hf_facts f;
 	struct eb_vcpu_result r[2];
 	char *buf = NULL, *line;
 	size_t len = 0;
@@ -331,7 +329,7 @@ static void test_table_report_has_header_and_one_row_per_vcpu(void **state)
 	assert_non_null(out);
 	eb_report_table(out, &o, &f, r, 2);
 	fclose(out);
-	assert_non_null(strstr(buf, "kernel 7.3.4, SBI 2.0, implementation OpenSBI (id 1) version 0x10002"));
+	assert_non_null(strstr(buf, "kernel 7.3.4, SBI 2.0, implementation OpenSBI (id 1) version 1.2 (0x10002)"));
 	assert_non_null(strstr(buf, "NACL unknown (kvm.nacl_features n/a)"));
 	assert_non_null(strstr(buf, "MEAN_NS"));
 	assert_non_null(strstr(buf, "ecall_exit_stat=1001"));
@@ -341,10 +339,43 @@ static void test_table_report_has_header_and_one_row_per_vcpu(void **state)
 	free(buf);
 }
 
+static void test_reports_show_an_unknown_encoding_raw_never_decoded(void **state)
+{
+	struct eb_opts o;
+	struct hf_facts f;
+	struct eb_vcpu_result r[2];
+	char *buf = NULL;
+	size_t len = 0;
+	json_t *j, *facts;
+	FILE *out;
+
+	(void)state;
+	fill(&o, &f, r);
+	hf_init(&f);
+	hf_parse_klog(&f, "SBI implementation ID=0x2 Version=0x3002\n"
+			  "kvm [7]: SBI nested acceleration offers 0x7, enabled 0x5 (nacl_features=0xd)\n");
+	out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	eb_report_table(out, &o, &f, r, 2);
+	fclose(out);
+	assert_non_null(strstr(buf, "implementation Xvisor (id 2) version 0x3002 (0x3002)"));
+	assert_null(strstr(buf, "0.12290"));
+	assert_non_null(strstr(buf, "NACL offered 0x7, enabled 0x5"));
+	free(buf);
+	j = eb_report_json(&o, &f, r, 2);
+	facts = json_object_get(j, "facts");
+	assert_string_equal(json_string_value(json_object_get(facts, "sbi_impl_name")), "Xvisor");
+	assert_int_equal(json_integer_value(json_object_get(facts, "sbi_impl_version")), 0x3002);
+	assert_string_equal(json_string_value(json_object_get(facts, "sbi_impl_version_text")), "0x3002");
+	assert_string_equal(json_string_value(json_object_get(facts, "sbi_spec_version")), "unknown");
+	assert_int_equal(json_integer_value(json_object_get(facts, "nacl_offered")), 7);
+	json_decref(j);
+}
+
 static void test_stat_get_reports_missing_counters(void **state)
 {
 	struct eb_opts o;
-	struct eb_facts f;
+	struct hf_facts f;
 	struct eb_vcpu_result r[2];
 	bool found = true;
 
@@ -373,6 +404,7 @@ int main(void)
 		cmocka_unit_test(test_json_report_has_schema_facts_and_per_vcpu_results),
 		cmocka_unit_test(test_json_report_round_trips_through_text),
 		cmocka_unit_test(test_table_report_has_header_and_one_row_per_vcpu),
+		cmocka_unit_test(test_reports_show_an_unknown_encoding_raw_never_decoded),
 		cmocka_unit_test(test_stat_get_reports_missing_counters),
 	};
 

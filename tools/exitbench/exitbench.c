@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -276,101 +274,10 @@ static void verify(const struct eb_opts *o, struct eb_vcpu_result *r)
 	}
 }
 
-static void read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
-static const char *sbi_impl_name(long id)
-{
-	static const char *const names[] = {
-		"Berkeley BBL", "OpenSBI", "Xvisor", "KVM", "RustSBI", "Diosix",
-		"Coffer", "Xen", "PolarFire HSS", "coreboot", "oreboot", "bhyve",
-	};
-
-	if (id >= 0 && id < (long)(sizeof(names) / sizeof(names[0])))
-		return names[id];
-	return "unknown";
-}
-
-/* the last NACL line kvm.ko logged at load (kernel/patches 0004) */
-static void nacl_from_log(struct eb_facts *f, const char *log)
-{
-	static const char offers[] = "SBI nested acceleration offers ";
-	static const char none[] = "SBI nested acceleration not available";
-	const char *p, *last = NULL;
-	unsigned long off, en;
-
-	for (p = strstr(log, "SBI nested acceleration "); p; p = strstr(p + 1, "SBI nested acceleration "))
-		last = p;
-	if (!last)
-		return;
-	if (!strncmp(last, none, sizeof(none) - 1)) {
-		f->nacl_offered = 0;
-		f->nacl_enabled = 0;
-	} else if (!strncmp(last, offers, sizeof(offers) - 1) &&
-		   sscanf(last + sizeof(offers) - 1, "0x%lx, enabled 0x%lx", &off, &en) == 2) {
-		f->nacl_offered = (long)off;
-		f->nacl_enabled = (long)en;
-	}
-}
-
-/*
- * Facts about the L1: kernel release, the SBI implementation Linux found at
- * boot (its log line), NACL features if the kvm module has the parameter.
- */
-static void gather_facts(struct eb_facts *f)
-{
-	struct utsname u;
-	unsigned long maj, min, id, ver;
-	char *log, *p;
-	int len;
-
-	memset(f, 0, sizeof(*f));
-	f->sbi_impl_id = -1;
-	f->sbi_impl_version = -1;
-	f->nacl_offered = -1;
-	f->nacl_enabled = -1;
-	snprintf(f->sbi_spec_version, sizeof(f->sbi_spec_version), "unknown");
-	snprintf(f->sbi_impl_name, sizeof(f->sbi_impl_name), "unknown");
-	if (uname(&u) == 0)
-		snprintf(f->kernel_release, sizeof(f->kernel_release), "%s", u.release);
-	read_line("/sys/module/kvm/parameters/nacl_features", f->nacl_features, sizeof(f->nacl_features));
-
-	len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	if (len <= 0)
-		return;
-	log = malloc((size_t)len + 1);
-	if (!log)
-		return;
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, len);
-	if (len > 0) {
-		log[len] = '\0';
-		p = strstr(log, "SBI specification v");
-		if (p && sscanf(p, "SBI specification v%lu.%lu", &maj, &min) == 2)
-			snprintf(f->sbi_spec_version, sizeof(f->sbi_spec_version), "%lu.%lu", maj, min);
-		p = strstr(log, "SBI implementation ID=");
-		if (p && sscanf(p, "SBI implementation ID=0x%lx Version=0x%lx", &id, &ver) == 2) {
-			f->sbi_impl_id = (long)id;
-			f->sbi_impl_version = (long)ver;
-			snprintf(f->sbi_impl_name, sizeof(f->sbi_impl_name), "%s", sbi_impl_name((long)id));
-		}
-		nacl_from_log(f, log);
-	}
-	free(log);
-}
-
 int main(int argc, char **argv)
 {
 	struct eb_opts o;
-	struct eb_facts facts;
+	struct hf_facts facts;
 	struct eb_vm *vms = NULL;
 	struct eb_vcpu_result *res = NULL;
 	struct vcpu_job *jobs = NULL;
@@ -397,7 +304,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
-	gather_facts(&facts);
+	hf_gather(&facts);
 
 	code_size = (size_t)(eb_guest_code_end - eb_guest_code);
 	nr = (size_t)o.vms * (size_t)o.vcpus;

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "guest_abi.h"
+#include "hostfacts.h"
 
 #define EB_MAX_N	100000000L
 #define EB_MAX_VCPUS	64
@@ -32,17 +33,6 @@ struct eb_opts {
 	long batch;		/* in-kernel exits per timed KVM_RUN */
 	bool json;
 	bool verbose;
-};
-
-struct eb_facts {
-	char kernel_release[65];
-	char sbi_spec_version[16];	/* "2.0" or "unknown" */
-	long sbi_impl_id;		/* -1: unknown */
-	char sbi_impl_name[24];
-	long sbi_impl_version;		/* -1: unknown */
-	char nacl_features[64];		/* "" if the parameter does not exist */
-	long nacl_offered;		/* from kvm's last NACL log line; -1: unknown */
-	long nacl_enabled;
 };
 
 struct eb_stat {
@@ -94,9 +84,9 @@ int eb_parse_args(int argc, char **argv, struct eb_opts *o, char *err, size_t er
 
 /* report */
 uint64_t eb_stat_get(const struct eb_vcpu_result *r, const char *name, bool *found);
-json_t *eb_report_json(const struct eb_opts *o, const struct eb_facts *f,
+json_t *eb_report_json(const struct eb_opts *o, const struct hf_facts *f,
 		       const struct eb_vcpu_result *r, size_t nr);
-void eb_report_table(FILE *out, const struct eb_opts *o, const struct eb_facts *f,
+void eb_report_table(FILE *out, const struct eb_opts *o, const struct hf_facts *f,
 		     const struct eb_vcpu_result *r, size_t nr);
 
 #endif

@@ -41,17 +41,25 @@ static uint64_t mean_ns(const struct eb_vcpu_result *r)
 	return n ? r->total_ns / n : 0;
 }
 
-static json_t *facts_json(const struct eb_facts *f)
+/*
+ * The L1's facts (tools/lib/hostfacts.c, as in naclscope's recordings).
+ * sbi_impl_version is the number as reported; sbi_impl_version_text is
+ * decoded where the implementation's encoding is known ("1.8" for
+ * OpenSBI, "7.3.4" for KVM) and raw hex otherwise ("0x3002").
+ */
+static json_t *facts_json(const struct hf_facts *f)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "kernel_release", json_string(f->kernel_release));
-	json_object_set_new(o, "sbi_spec_version", json_string(f->sbi_spec_version));
+	json_object_set_new(o, "kernel_release", json_string(f->kernel));
+	json_object_set_new(o, "sbi_spec_version", json_string(f->sbi_spec[0] ? f->sbi_spec : "unknown"));
 	json_object_set_new(o, "sbi_impl_id", f->sbi_impl_id >= 0 ? json_integer(f->sbi_impl_id) : json_null());
-	json_object_set_new(o, "sbi_impl_name", json_string(f->sbi_impl_name));
+	json_object_set_new(o, "sbi_impl_name", json_string(f->sbi_impl[0] ? f->sbi_impl : "unknown"));
 	json_object_set_new(o, "sbi_impl_version",
 			    f->sbi_impl_version >= 0 ? json_integer(f->sbi_impl_version) : json_null());
-	json_object_set_new(o, "nacl_features", f->nacl_features[0] ? json_string(f->nacl_features) : json_null());
+	json_object_set_new(o, "sbi_impl_version_text",
+			    f->sbi_version[0] ? json_string(f->sbi_version) : json_null());
+	json_object_set_new(o, "nacl_features", f->nacl_param_present ? json_string(f->nacl_param) : json_null());
 	json_object_set_new(o, "nacl_offered", f->nacl_offered >= 0 ? json_integer(f->nacl_offered) : json_null());
 	json_object_set_new(o, "nacl_enabled", f->nacl_enabled >= 0 ? json_integer(f->nacl_enabled) : json_null());
 	return o;
@@ -97,7 +105,7 @@ static json_t *vcpu_json(const struct eb_vcpu_result *r)
 	return o;
 }
 
-json_t *eb_report_json(const struct eb_opts *o, const struct eb_facts *f,
+json_t *eb_report_json(const struct eb_opts *o, const struct hf_facts *f,
 		       const struct eb_vcpu_result *r, size_t nr)
 {
 	json_t *root = json_object(), *arr = json_array(), *tot = json_object();
@@ -142,10 +150,10 @@ static void row(FILE *out, const struct eb_vcpu_result *r, const char *kind, uin
 		r->window_ctl_exits, stat, r->ok ? "ok" : r->error);
 }
 
-void eb_report_table(FILE *out, const struct eb_opts *o, const struct eb_facts *f,
+void eb_report_table(FILE *out, const struct eb_opts *o, const struct hf_facts *f,
 		     const struct eb_vcpu_result *r, size_t nr)
 {
-	char impl[64], stat[40], nacl[64];
+	char impl[128], stat[40], nacl[64];
 	uint64_t val;
 	const char *sname;
 	size_t i;
@@ -153,8 +161,8 @@ void eb_report_table(FILE *out, const struct eb_opts *o, const struct eb_facts *
 	int k;
 
 	if (f->sbi_impl_id >= 0)
-		snprintf(impl, sizeof(impl), "%s (id %ld) version 0x%lx", f->sbi_impl_name,
-			 f->sbi_impl_id, f->sbi_impl_version);
+		snprintf(impl, sizeof(impl), "%s (id %ld) version %s (0x%llx)", f->sbi_impl,
+			 f->sbi_impl_id, f->sbi_version, f->sbi_impl_version);
 	else
 		snprintf(impl, sizeof(impl), "unknown");
 	if (f->nacl_offered >= 0)
@@ -164,8 +172,8 @@ void eb_report_table(FILE *out, const struct eb_opts *o, const struct eb_facts *
 	fprintf(out, "exitbench: kind %s, %ld exits per vCPU, %d VM(s) x %d vCPU(s)\n",
 		eb_kind_name(o->kind), o->n, o->vms, o->vcpus);
 	fprintf(out, "kernel %s, SBI %s, implementation %s, NACL %s (kvm.nacl_features %s)\n\n",
-		f->kernel_release, f->sbi_spec_version, impl, nacl,
-		f->nacl_features[0] ? f->nacl_features : "n/a");
+		f->kernel, f->sbi_spec[0] ? f->sbi_spec : "unknown", impl, nacl,
+		f->nacl_param_present ? f->nacl_param : "n/a");
 	fprintf(out, "%-3s %-4s %-10s %10s %14s %9s %9s %9s %6s %5s %-22s %s\n",
 		"VM", "VCPU", "KIND", "EXITS", "TOTAL_NS", "MEAN_NS", "MIN_NS", "MAX_NS",
 		"SETUP", "CTL", "KVM_STAT", "RESULT");
