@@ -13,13 +13,17 @@ export NACLSCOPE_CACHE
 # side by side in one invocation (scripts/ab): the kernel without and with
 # the series on OpenSBI without the NACL series (what the series costs), and
 # the NACL harness with KVM using all features, all but autoswap, sync_csr +
-# sync_hfence, and none. Figures, not tests; BENCH_N exits per kind.
+# sync_hfence, and none. Figures, not tests; BENCH_N exits per kind. Then
+# the fidelity tables: exitbench's NACL on/off against naclscope compare's
+# verdict on the two L0 cost profiles (tests/e2e/run fidelity, N = 2000).
 BENCH_N ?= 10000
 .PHONY: bench
 bench: deps kernel rootfs tools firmware
 	@BUILD=$(BUILD) scripts/ab -n $(BENCH_N) -o $(BUILD)/bench.json \
 		plain:0xf@unpatched plain:0xf nacl:0x0 nacl:0x3 nacl:0x7 nacl:0xf \
 		nested:0x0 nested:0x3 nested:0x7 nested:0xf
+	@$(MAKE) --no-print-directory -C tools/naclscope fidelity OUT=$(BUILD)/naclscope
+	@FIDELITY_OUT=$(BUILD)/fidelity FIDELITY_N=2000 BUILD=$(BUILD) tests/e2e/run fidelity
 
 .PHONY: all help deps check test demo kernel rootfs firmware firmware-test tools checkpatch e2e unit shellcheck clean
 .DEFAULT_GOAL := help
@@ -109,6 +113,7 @@ tools: deps
 	$(MAKE) --no-print-directory -C tools/fwstats KDIR=$$(scripts/build-kernel) OUT=$(BUILD)/riscv64/fwstats
 
 e2e: deps kernel rootfs tools
+	@$(MAKE) --no-print-directory -C tools/naclscope fidelity OUT=$(BUILD)/naclscope
 	@BUILD=$(BUILD) tests/e2e/run
 
 test: deps
