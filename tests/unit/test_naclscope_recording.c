@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "naclscope_craft.h"
+#include "cli.h"
 
 static char dir[] = "/tmp/naclscope-test-XXXXXX";
 
@@ -306,6 +307,61 @@ static void test_split_of_the_exit(void **state)
 	ns_rec_free(&r);
 }
 
+static long long stat_of(json_t *stats, const char *vm, const char *name)
+{
+	json_t *v = json_object_get(json_object_get(json_object_get(stats, vm), "vm"), name);
+
+	assert_true(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+/*
+ * KVM counters of a recording: a directory name reused by the VMM's next VM
+ * keeps the earlier VM's sample, start values are subtracted only from the
+ * same VM, and the final counters of destroyed vCPUs replace the samples
+ * (summed per VM, less the start) or add a VM no sample saw.
+ */
+static void test_kvm_stats_keep_every_vm_to_its_end(void **state)
+{
+	json_t *first, *last, *snap, *delta;
+	struct ns_final_key keys[3] = { { 10, 3, 0, 0 }, { 10, 3, 1, 0 }, { 10, 9, 0, 0 } };
+	struct ns_final vals[3] = {
+		{ { 300, 200, 100, 900, 4, 7 } }, { { 50, 0, 50, 10, 0, 2 } }, { { 5, 5, 0, 45, 1, 0 } },
+	};
+	struct ns_l0 l0;
+
+	(void)state;
+	/* VM 3 runs when the recording starts; it had 100 exits, 90 H-CSR insns */
+	first = json_pack("{s{s{sIsIsIsI}}}", "10-5", "vm", "vm_id", 3LL, "exits", 100LL,
+			  "hcsr_insn_accesses", 90LL, "halt_wakeup", 1LL);
+	last = json_deep_copy(first);
+	/* a sample trailing its end, then VM 4 takes the same fd */
+	snap = json_pack("{s{s{sIsIsIsI}}}", "10-5", "vm", "vm_id", 3LL, "exits", 250LL,
+			 "hcsr_insn_accesses", 700LL, "halt_wakeup", 3LL);
+	ns_kvm_stats_merge(last, snap);
+	json_decref(snap);
+	snap = json_pack("{s{s{sIsI}}}", "10-5", "vm", "vm_id", 4LL, "exits", 7LL);
+	ns_kvm_stats_merge(last, snap);
+	json_decref(snap);
+	delta = ns_kvm_stats_delta(first, last);
+	assert_int_equal(stat_of(delta, "10-5@vm3", "exits"), 150);
+	assert_int_equal(stat_of(delta, "10-5", "exits"), 7);	/* VM 4: nothing subtracted */
+	assert_int_equal(ns_kvm_stats_add_finals(first, delta, keys, vals, 3), 0);
+	/* VM 3's two vCPUs at their end, less its start */
+	assert_int_equal(stat_of(delta, "10-5@vm3", "exits"), 350 - 100);
+	assert_int_equal(stat_of(delta, "10-5@vm3", "hcsr_insn_accesses"), 910 - 90);
+	assert_int_equal(stat_of(delta, "10-5@vm3", "nacl_sret_entries"), 150);
+	assert_int_equal(stat_of(delta, "10-5@vm3", "halt_wakeup"), 2);	/* sampled, kept */
+	/* VM 9 lived and died between two samples */
+	assert_int_equal(stat_of(delta, "10-vm9", "vm_id"), 9);
+	assert_int_equal(stat_of(delta, "10-vm9", "switch_to_entries"), 5);
+	assert_int_equal(ns_kvm_l0(delta, &l0), 0);
+	assert_int_equal(l0.entries, 200 + 150 + 5);
+	json_decref(first);
+	json_decref(last);
+	json_decref(delta);
+}
+
 static void test_duplicate_keys_rejected(void **state)
 {
 	struct ns_recording a;
@@ -419,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_bad_recordings_fail_with_one_clear_line),
 		cmocka_unit_test(test_schema2_recordings_still_read),
 		cmocka_unit_test(test_split_of_the_exit),
+		cmocka_unit_test(test_kvm_stats_keep_every_vm_to_its_end),
 		cmocka_unit_test(test_duplicate_keys_rejected),
 		cmocka_unit_test(test_save_never_leaves_a_partial_file),
 		cmocka_unit_test(test_empty_recording_loads_with_no_entries),

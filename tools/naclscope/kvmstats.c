@@ -131,6 +131,40 @@ void ns_kvm_stats_merge(json_t *last, json_t *now)
 	}
 }
 
+/* The key of VM (pid, vm_id) in stats: its sampled directory, else NULL. */
+static const char *find_vm(json_t *stats, unsigned int pid, unsigned int vm_id)
+{
+	char prefix[32];
+	const char *k;
+	json_t *v;
+
+	snprintf(prefix, sizeof(prefix), "%u-", pid);
+	json_object_foreach(stats, k, v)
+		if (!strncmp(k, prefix, strlen(prefix)) && vm_id_of(v) == (long long)vm_id)
+			return k;
+	return NULL;
+}
+
+/*
+ * What VM vm (sampled under key) had counted at the start: the same VM
+ * (by vm_id with the series, else by directory name) in first, or NULL.
+ */
+static json_t *first_of(json_t *first, const char *key, json_t *vm)
+{
+	long long id = vm_id_of(vm);
+	unsigned int pid;
+	const char *k;
+
+	if (!first)
+		return NULL;
+	if (id < 0)
+		return json_object_get(first, key);
+	if (sscanf(key, "%u-", &pid) != 1)
+		return NULL;
+	k = find_vm(first, pid, (unsigned int)id);
+	return k ? json_object_get(first, k) : NULL;
+}
+
 json_t *ns_kvm_stats_delta(json_t *first, json_t *last)
 {
 	json_t *out = json_object(), *vm, *grp, *v, *fvm, *fgrp, *ovm, *ogrp;
@@ -140,9 +174,7 @@ json_t *ns_kvm_stats_delta(json_t *first, json_t *last)
 	if (!last)
 		return out;
 	json_object_foreach(last, vmk, vm) {
-		fvm = first ? json_object_get(first, vmk) : NULL;
-		if (fvm && vm_id_of(fvm) != vm_id_of(vm))
-			fvm = NULL;	/* another VM had this directory at the start */
+		fvm = first_of(first, vmk, vm);
 		ovm = json_object();
 		json_object_foreach(vm, gk, grp) {
 			fgrp = fvm ? json_object_get(fvm, gk) : NULL;
@@ -169,20 +201,6 @@ static const char *const final_names[NS_FINALS] = {
 	[NS_FINAL_HFENCE_LOCAL] = "hfence_local",
 	[NS_FINAL_NACL_SYNC_CALLS] = "nacl_sync_calls",
 };
-
-/* The key of VM (pid, vm_id) in stats: its sampled directory, else NULL. */
-static const char *find_vm(json_t *stats, unsigned int pid, unsigned int vm_id)
-{
-	char prefix[32];
-	const char *k;
-	json_t *v;
-
-	snprintf(prefix, sizeof(prefix), "%u-", pid);
-	json_object_foreach(stats, k, v)
-		if (!strncmp(k, prefix, strlen(prefix)) && vm_id_of(v) == (long long)vm_id)
-			return k;
-	return NULL;
-}
 
 int ns_kvm_stats_add_finals(json_t *first, json_t *delta, const struct ns_final_key *keys,
 			    const struct ns_final *vals, size_t n)

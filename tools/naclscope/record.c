@@ -239,6 +239,7 @@ static int ns_collect(struct naclscope_bpf *skel, struct ns_recording *r)
 	}
 	r->drops = r->cnt[NS_CNT_DROPS].count;
 	r->vcpu_drops = r->cnt[NS_CNT_VCPU_DROPS].count;
+	r->final_drops = r->cnt[NS_CNT_FINAL_DROPS].count;
 	r->bad_cycles = r->cnt[NS_CNT_BAD_CYCLES].count;
 	free(slots);
 	free(cv);

@@ -155,8 +155,8 @@ json_t *ns_rec_to_json(const struct ns_recording *r)
 	json_object_set_new(root, "command", jstr_or_null(r->command));
 	json_object_set_new(root, "pid", json_integer(r->pid));
 	json_object_set_new(root, "duration_s", json_real(r->duration_s));
-	json_object_set_new(root, "drops", json_pack("{sIsI}", "exits", (json_int_t)r->drops,
-			    "vcpus", (json_int_t)r->vcpu_drops));
+	json_object_set_new(root, "drops", json_pack("{sIsIsI}", "exits", (json_int_t)r->drops,
+			    "vcpus", (json_int_t)r->vcpu_drops, "finals", (json_int_t)r->final_drops));
 	json_object_set_new(root, "bad_cycles", json_integer((json_int_t)r->bad_cycles));
 
 	for (i = 0; i < r->n; i++) {
@@ -634,7 +634,8 @@ int ns_rec_from_json(json_t *root, struct ns_recording *r, char *err, size_t err
 		goto err;
 	}
 	if (get_u64(&c, o, "exits", "drops", &r->drops) ||
-	    get_u64(&c, o, "vcpus", "drops", &r->vcpu_drops))
+	    get_u64(&c, o, "vcpus", "drops", &r->vcpu_drops) ||
+	    (json_object_get(o, "finals") && get_u64(&c, o, "finals", "drops", &r->final_drops)))
 		goto err;
 	v = json_object_get(root, "bad_cycles");
 	if (v && (!json_is_integer(v) || json_integer_value(v) < 0)) {
@@ -645,6 +646,7 @@ int ns_rec_from_json(json_t *root, struct ns_recording *r, char *err, size_t err
 	r->cnt[NS_CNT_BAD_CYCLES].count = r->bad_cycles;
 	r->cnt[NS_CNT_DROPS].count = r->drops;
 	r->cnt[NS_CNT_VCPU_DROPS].count = r->vcpu_drops;
+	r->cnt[NS_CNT_FINAL_DROPS].count = r->final_drops;
 	o = json_object_get(root, "exits");
 	if (!json_is_array(o)) {
 		fail(&c, "exits: expected an array");

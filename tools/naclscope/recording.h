@@ -62,6 +62,7 @@ struct ns_recording {
 	double duration_s;
 	uint64_t drops;
 	uint64_t vcpu_drops;
+	uint64_t final_drops;	/* destroyed vCPUs whose final counters found no room */
 	uint64_t bad_cycles;	/* switches whose cycles argument was a negative delta */
 	size_t n;
 	struct ns_entry *e;

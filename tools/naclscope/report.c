@@ -176,6 +176,9 @@ static void print_text(const struct ns_recording *r, const struct totals *t)
 	if (r->bad_cycles)
 		printf("WARNING: %llu world switches reported a negative cycle delta (filed as 0 cycles)\n",
 		       (unsigned long long)r->bad_cycles);
+	if (r->final_drops)
+		printf("WARNING: the final counters of %llu destroyed vCPUs found no room: kvm_stats may trail them\n",
+		       (unsigned long long)r->final_drops);
 	if (r->drops || r->vcpu_drops)
 		printf("WARNING: incomplete: %llu exits found no free key slot, %llu host spans no vCPU slot\n",
 		       (unsigned long long)r->drops, (unsigned long long)r->vcpu_drops);
