@@ -123,3 +123,59 @@ ns_apt_update() {
 	grep -E '^E:' "$log" | head -n 1 >&2
 	return 1
 }
+
+# The L0 cost model (docs/firmware.md, "The L0 cost model"): nested L0
+# builds that add instructions to each emulated trap and NACL call. The
+# named profiles, defined here only:
+#   l0-traps  an L0 with expensive traps: NACL wins on every exit kind
+#   l0-nacl   an L0 with expensive NACL calls: NACL loses on exits
+#             handled in the kernel and wins on exits to user space
+# ns_firmware_profile NAME: print the profile's spec; 1 if NAME is none.
+ns_firmware_profile() {
+	case $1 in
+	l0-traps) echo "nested,trap=3000" ;;
+	l0-nacl) echo "nested,trap=1000,nacl=15000" ;;
+	*) return 1 ;;
+	esac
+}
+
+# ns_cost_ok N: N is a decimal instruction count 0..1000000.
+ns_cost_ok() {
+	case $1 in ""|*[!0-9]*|0?*) return 1 ;; esac
+	[ ${#1} -le 7 ] && [ "$1" -le 1000000 ]
+}
+
+# ns_firmware_args SPEC: the scripts/build-firmware arguments of a
+# firmware spec, on one line, or die naming what is wrong. The grammar
+# (scripts/run-qemu --firmware, the FIRMWARE of scripts/ab's sides):
+#   SPEC := plain | nacl | nested[,trap=N][,nacl=N] | l0-traps | l0-nacl
+# N a decimal instruction count 0..1000000 (scripts/build-firmware
+# --trap-cost/--nacl-cost).
+ns_firmware_args() {
+	local spec=$1 variant item key val trap="" nacl="" args
+	local -a items
+	val=$(ns_firmware_profile "$spec") && spec=$val
+	IFS=, read -ra items <<< "$spec,"
+	variant=${items[0]:-}
+	case $variant in
+	plain|nacl|nested) ;;
+	*) die "firmware '$1': want plain, nacl, nested[,trap=N][,nacl=N], l0-traps or l0-nacl" ;;
+	esac
+	args="--variant $variant"
+	for item in "${items[@]:1}"; do
+		key=${item%%=*} val=${item#*=}
+		[ "$key" != "$item" ] ||
+			die "firmware '$1': '$item' is not trap=N or nacl=N"
+		case $key in
+		trap) [ -z "$trap" ] || die "firmware '$1': trap= given twice"; trap=$val ;;
+		nacl) [ -z "$nacl" ] || die "firmware '$1': nacl= given twice"; nacl=$val ;;
+		*) die "firmware '$1': unknown option '$key=' (want trap=N or nacl=N)" ;;
+		esac
+		[ "$variant" = nested ] ||
+			die "firmware '$1': $key= applies only to nested (the L0 cost model)"
+		ns_cost_ok "$val" ||
+			die "firmware '$1': $key= wants a decimal instruction count 0..1000000, got '$val'"
+		args="$args --$key-cost $val"
+	done
+	echo "$args"
+}
