@@ -101,7 +101,8 @@ firmware: deps
 # sync_csr+sync_hfence, none).
 firmware-test: deps
 	@tests/firmware/run --variant plain
-	@set -e; for m in 0xf 0x7 0x4 0x3 0x0; do tests/firmware/run --variant nested --features $$m; done
+	@tests/firmware/run --variant nested --trap-cost 1001 --nacl-cost 3000
+	@set -e; for m in 0x7 0x4 0x3 0x0; do tests/firmware/run --variant nested --features $$m; done
 	@set -e; for m in 0xf 0x7 0x5 0x3 0x0; do tests/firmware/run --features $$m; done
 
 # riscv64 tools for the guest, cross-compiled against the guest root.

@@ -545,6 +545,8 @@ struct exit_info {
 
 static const char *const mode_names[] = { "direct", "nacl", "nacl+autoswap" };
 static ulong host_hstatus;
+/* Least instructions of a guest ecall round trip, per run_mode (0: not run) */
+static ulong round_trip_least[3];
 
 enum scenario { S_PF, S_VIRT, S_ECALL, S_EBREAK, S_TIMER, S_ILLEGAL, S_MAX };
 static const char *const scenario_names[] = {
@@ -743,6 +745,8 @@ static void test_sync_sret(void)
 		for (i = 0; i < 16; i++) {
 			run_scenario(S_ECALL, mode, &e);
 			sum += e.instret;
+			if (!i || e.instret < round_trip_least[mode])
+				round_trip_least[mode] = e.instret;
 		}
 		if (mode != RUN_DIRECT)
 			nacl_runs += 16;
@@ -1172,6 +1176,41 @@ static void nested_cost(void)
 	putc('\n');
 }
 
+/*
+ * Exact figures for the L0 cost model (firmware patch 0010): the least
+ * instructions, over 8 tries, of one emulated hstatus read and one NACL
+ * call (probe_feature), and of the guest ecall round trips measured by
+ * test_sync_sret(): entered by the payload's own SRET (one emulated
+ * trap) and by sync_sret (one NACL call). tests/firmware/run --trap-cost
+ * and --nacl-cost compare them with the build without costs.
+ */
+static void nested_cost_exact(void)
+{
+	ulong i, t, read = -1UL, call = -1UL;
+
+	for (i = 0; i < 8; i++) {
+		t = csr_read(CSR_INSTRET);
+		(void)csr_read(CSR_HSTATUS);
+		t = csr_read(CSR_INSTRET) - t;
+		read = t < read ? t : read;
+		t = csr_read(CSR_INSTRET);
+		nacl(SBI_EXT_NACL_PROBE_FEATURE, FEAT_SYNC_CSR, 0, 0);
+		t = csr_read(CSR_INSTRET) - t;
+		call = t < call ? t : call;
+	}
+	puts("nested: least instructions: hstatus_read=");
+	putdec(read);
+	puts(" nacl_call=");
+	putdec(call);
+	if (round_trip_least[RUN_DIRECT]) {
+		puts(" sret_round_trip=");
+		putdec(round_trip_least[RUN_DIRECT]);
+		puts(" sync_sret_round_trip=");
+		putdec(round_trip_least[RUN_NACL]);
+	}
+	putc('\n');
+}
+
 static void test_nested(void)
 {
 	puts("[fwtest] nested L0 mode: payload runs as L1 in VS-mode\n");
@@ -1193,6 +1232,7 @@ static void test_nested(void)
 		test_sync_hfence();
 		test_sync_sret();
 	}
+	nested_cost_exact();
 	puts("nested: virt_insn ");
 	putdec(stat(NSTAT(N_VIRT_INSN)));
 	puts(" illegal_insn ");
