@@ -14,12 +14,14 @@
 #define NS_PATH_SWITCH_TO	0
 #define NS_PATH_SYNC_SRET	1
 #define NS_PATH_UNKNOWN		0xff	/* degraded mode: kvm_entry/kvm_exit only */
+#define NS_PATHS		2	/* known paths: 0 .. NS_PATHS - 1 */
 
 /* hstatus_mode argument of kvm_riscv_world_switch */
 #define NS_MODE_DIRECT		0
 #define NS_MODE_SYNC_CSR	1
 #define NS_MODE_AUTOSWAP	2
 #define NS_MODE_UNKNOWN		0xff
+#define NS_MODES		3	/* known modes: 0 .. NS_MODES - 1 */
 
 #define NS_CAUSE_VS_ECALL	10	/* environment call from VS-mode: an SBI call */
 #define NS_CAUSE_VIRT_INSN	22	/* virtual instruction */

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include "naclscope.h"
 #include "naclscope.skel.h"
+#include "session.h"
 
 #define SCAUSE_INTR	(1ULL << 63)
 
@@ -659,6 +660,49 @@ static void test_same_key_on_two_cpus_kept_per_cpu(void **state)
 	naclscope_bpf__destroy(s);
 }
 
+/*
+ * The session's merge (session.c, what record and top read): one key on two
+ * CPUs becomes one entry of the recording, its spans merged exactly, the
+ * counters summed; a second collection of the same maps finds the same.
+ */
+static void test_session_collect_merges_cpus_into_the_recording(void **state)
+{
+	struct naclscope_bpf *s;
+	struct ns_key k = mkkey(9, 1, 0, 0, 0, 0, 20, 0, 0);
+	uint64_t a[10] = { 9, 1, 0, 0, 0, 20, 0, 0, 0, 100 };
+	const struct ns_entry *e;
+	struct ns_recording r;
+	int cpu;
+
+	(void)state;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip();
+	s = open_load(0, 0, 0);
+	for (cpu = 0; cpu < 2; cpu++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = a, .ctx_size_in = sizeof(a),
+			    .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
+
+		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(s->progs.ns_world_switch), &opts), 0);
+		a[9] += 100;
+	}
+	a[9] = 1ULL << 50;	/* a broken counter: filed as 0 cycles and counted */
+	run(s->progs.ns_world_switch, a, 10);
+	ns_rec_init(&r);
+	assert_int_equal(ns_session_collect(s, &r), 0);
+	assert_int_equal(r.n, 1);
+	e = ns_rec_find(&r, &k);
+	assert_non_null(e);
+	assert_int_equal(e->span[NS_SPAN_SWITCH].count, 3);
+	assert_int_equal(e->span[NS_SPAN_SWITCH].sum, 300);
+	assert_int_equal(e->span[NS_SPAN_SWITCH].min, 0);
+	assert_int_equal(e->span[NS_SPAN_SWITCH].max, 200);
+	assert_true(e->span[NS_SPAN_SWITCH].sum_sq == 100.0 * 100 + 200.0 * 200);
+	assert_int_equal(r.bad_cycles, 1);
+	assert_int_equal(ns_rec_total_exits(&r), 3);
+	ns_rec_free(&r);
+	naclscope_bpf__destroy(s);
+}
+
 static void test_host_span_when_vcpu_reenters_on_another_cpu(void **state)
 {
 	struct naclscope_bpf *s;
@@ -813,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_full_vcpu_table_counted_not_lost),
 		cmocka_unit_test(test_degraded_vcpus_told_apart_by_pointer_and_full_table_counted),
 		cmocka_unit_test(test_same_key_on_two_cpus_kept_per_cpu),
+		cmocka_unit_test(test_session_collect_merges_cpus_into_the_recording),
 		cmocka_unit_test(test_host_span_when_vcpu_reenters_on_another_cpu),
 		cmocka_unit_test(test_switch_only_mode_keeps_switch_span_only),
 		cmocka_unit_test(test_nacl_sync_and_hfence_counters),

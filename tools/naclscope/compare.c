@@ -88,8 +88,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* 3 paths (incl. unknown) x 4 modes (incl. unknown) */
-#define NMIX 12
+/* every path (incl. unknown) x every mode (incl. unknown) */
+#define NMIX (NS_PATH_SLOTS * NS_MODE_SLOTS)
 
 struct side {
 	struct ns_span s;		/* the compared span */
@@ -111,13 +111,15 @@ static int same_reason(const struct ns_key *a, const struct ns_key *b)
 
 static unsigned int mix_idx(const struct ns_key *k)
 {
-	return (k->path < 2 ? k->path : 2) * 4 + (k->hstatus_mode < 3 ? k->hstatus_mode : 3);
+	return ns_path_slot(k->path) * NS_MODE_SLOTS + ns_mode_slot(k->hstatus_mode);
 }
 
 static const char *mix_name(unsigned int i, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s", ns_path_name(i / 4 < 2 ? i / 4 : NS_PATH_UNKNOWN),
-		 ns_mode_name(i % 4 < 3 ? i % 4 : NS_MODE_UNKNOWN));
+	unsigned int p = i / NS_MODE_SLOTS, m = i % NS_MODE_SLOTS;
+
+	snprintf(buf, len, "%s/%s", ns_path_name(p < NS_PATHS ? p : NS_PATH_UNKNOWN),
+		 ns_mode_name(m < NS_MODES ? m : NS_MODE_UNKNOWN));
 	return buf;
 }
 

@@ -28,43 +28,6 @@ static const char usage[] =
 "\n"
 "`naclscope COMMAND --help` for a command's options.\n";
 
-void ns_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, NS_PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int ns_parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int ns_parse_double(const char *s, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= min && v <= max))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);

@@ -52,6 +52,23 @@ struct ns_entry *ns_rec_add(struct ns_recording *r, const struct ns_key *key)
 	return e;
 }
 
+const struct ns_entry *ns_rec_find(const struct ns_recording *r, const struct ns_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (!memcmp(&r->e[i].key, k, sizeof(*k)))
+			return &r->e[i];
+	return NULL;
+}
+
+struct ns_entry *ns_rec_find_or_add(struct ns_recording *r, const struct ns_key *k)
+{
+	const struct ns_entry *e = ns_rec_find(r, k);
+
+	return e ? &r->e[e - r->e] : ns_rec_add(r, k);
+}
+
 int ns_rec_count_span(const struct ns_recording *r)
 {
 	return r->degraded ? NS_SPAN_GUEST : NS_SPAN_SWITCH;

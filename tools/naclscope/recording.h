@@ -33,6 +33,19 @@
 /* "switch_cycles", "host_ns", "guest_ns", "exit_ns" */
 extern const char *const ns_span_keys[NS_SPANS];
 
+/* Tallies by path and by mode: the known ones, then one slot for unknown. */
+#define NS_PATH_SLOTS		(NS_PATHS + 1)
+#define NS_MODE_SLOTS		(NS_MODES + 1)
+static inline unsigned int ns_path_slot(unsigned int path)
+{
+	return path < NS_PATHS ? path : NS_PATHS;
+}
+
+static inline unsigned int ns_mode_slot(unsigned int mode)
+{
+	return mode < NS_MODES ? mode : NS_MODES;
+}
+
 struct ns_entry {
 	struct ns_key key;
 	struct ns_span span[NS_SPANS];
@@ -78,6 +91,10 @@ void ns_rec_init(struct ns_recording *r);
 void ns_rec_free(struct ns_recording *r);
 /* Room for one more entry; NULL on allocation failure. */
 struct ns_entry *ns_rec_add(struct ns_recording *r, const struct ns_key *key);
+/* The entry of key k, or NULL. */
+const struct ns_entry *ns_rec_find(const struct ns_recording *r, const struct ns_key *k);
+/* The entry of key k, added when new; NULL on allocation failure. */
+struct ns_entry *ns_rec_find_or_add(struct ns_recording *r, const struct ns_key *k);
 uint64_t ns_rec_total_exits(const struct ns_recording *r);
 /*
  * The exits of one key: the count of the span every exit has (the switch,

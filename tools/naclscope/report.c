@@ -120,7 +120,7 @@ static void print_log2_hist(const struct ns_span *s, const char *unit)
 }
 
 struct totals {
-	uint64_t exits, by_path[3], by_mode[4];
+	uint64_t exits, by_path[NS_PATH_SLOTS], by_mode[NS_MODE_SLOTS];
 	struct ns_l0 l0;
 	int have_l0;
 	double l0_per_exit;	/* -1: unknown */
@@ -138,8 +138,8 @@ static void compute_totals(const struct ns_recording *r, struct totals *t)
 		uint64_t n = entry_count(r, &r->e[k]);
 
 		t->exits += n;
-		t->by_path[r->e[k].key.path < 2 ? r->e[k].key.path : 2] += n;
-		t->by_mode[r->e[k].key.hstatus_mode < 3 ? r->e[k].key.hstatus_mode : 3] += n;
+		t->by_path[ns_path_slot(r->e[k].key.path)] += n;
+		t->by_mode[ns_mode_slot(r->e[k].key.hstatus_mode)] += n;
 	}
 	t->have_l0 = !ns_kvm_l0(r->kvm_stats, &t->l0);
 	t->l0_per_exit = t->have_l0 && t->l0.entries ? (double)t->l0.total / (double)t->l0.entries : -1;
