@@ -64,11 +64,17 @@ struct ns_bspan {
 	__u32 hist[NS_HIST_BUCKETS];
 };
 
+/*
+ * The spans of a key, in map order: the ones the default recording fills
+ * first, so that their fields sit within the 2 KiB that a riscv64 load or
+ * store reaches from the slot's address in one instruction (the JIT builds
+ * farther offsets with two more).
+ */
 enum ns_span_id {
 	NS_SPAN_SWITCH,		/* cycles argument of kvm_riscv_world_switch */
+	NS_SPAN_EXIT,		/* ns from the entry before an exit to the next entry: the whole round trip */
 	NS_SPAN_HOST,		/* ns from an exit to the next entry of that vCPU */
 	NS_SPAN_GUEST,		/* ns from kvm_entry to the exit (world_switch/kvm_exit) */
-	NS_SPAN_EXIT,		/* ns from the entry before an exit to the next entry: the whole round trip */
 	NS_SPANS,
 };
 

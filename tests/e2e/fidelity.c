@@ -148,6 +148,7 @@ int main(int argc, char **argv)
 		const char *kind = argv[i], *truth, *verdict = "?", *sverdict = "?";
 		json_t *off, *on, *cmp, *cmps, *row, *srow;
 		double moff, mon, ratio = 0, sratio = 0;
+		long expect;
 
 		snprintf(name, sizeof(name), "0x0.%s.eb.json", kind);
 		off = load(dir, name);
@@ -180,10 +181,16 @@ int main(int argc, char **argv)
 		check(verdict && !strcmp(verdict, truth) && strcmp(truth, "no difference"),
 		      "%s: compare's verdict (%s, exit span x%.3f) is exitbench's direction (%s, x%.3f)",
 		      kind, verdict ? verdict : "?", ratio, truth, mon / moff);
-		check(json_integer_value(json_object_get(row, "a_count")) == n &&
-		      json_integer_value(json_object_get(row, "b_count")) == n,
+		/*
+		 * N measured exits; the mmio-user reason (a store guest-page fault)
+		 * also has the G-stage fault of the guest's first store to its data
+		 * page in the set-up, which KVM answers by mapping the page.
+		 */
+		expect = n + !strcmp(kind, "mmio-user");
+		check(json_integer_value(json_object_get(row, "a_count")) == expect &&
+		      json_integer_value(json_object_get(row, "b_count")) == expect,
 		      "%s: %s counted exactly %ld times on both sides (%lld, %lld)", kind,
-		      json_string_value(json_object_get(row, "reason")), n,
+		      json_string_value(json_object_get(row, "reason")), expect,
 		      json_integer_value(json_object_get(row, "a_count")),
 		      json_integer_value(json_object_get(row, "b_count")));
 		if (sverdict && strcmp(sverdict, truth))

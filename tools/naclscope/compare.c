@@ -228,7 +228,9 @@ static json_t *part_json(double a, double b)
 int cmd_compare(int argc, char **argv)
 {
 	const struct argp argp = { opts, parse_arg, "A B", doc, NULL, NULL, NULL };
-	static const char *const span_unit[NS_SPANS] = { "cycles", "ns", "ns", "ns" };
+	static const char *const span_unit[NS_SPANS] = {
+		[NS_SPAN_SWITCH] = "cycles", [NS_SPAN_EXIT] = "ns", [NS_SPAN_HOST] = "ns", [NS_SPAN_GUEST] = "ns",
+	};
 	struct ns_recording rec[2];
 	struct row *rows = NULL, all;
 	json_t *root = NULL, *jrows = NULL;

@@ -11,7 +11,12 @@
 #include "names.h"
 #include "recording.h"
 
-const char *const ns_span_keys[NS_SPANS] = { "switch_cycles", "host_ns", "guest_ns", "exit_ns" };
+const char *const ns_span_keys[NS_SPANS] = {
+	[NS_SPAN_SWITCH] = "switch_cycles",
+	[NS_SPAN_EXIT] = "exit_ns",
+	[NS_SPAN_HOST] = "host_ns",
+	[NS_SPAN_GUEST] = "guest_ns",
+};
 
 void ns_rec_init(struct ns_recording *r)
 {

@@ -30,7 +30,7 @@
 #define NS_MEASURED_DEGRADED	(NS_MEASURED(NS_SPAN_HOST) | NS_MEASURED(NS_SPAN_GUEST) | \
 				 NS_MEASURED(NS_SPAN_EXIT))
 
-/* "switch_cycles", "host_ns", "guest_ns", "exit_ns" */
+/* "switch_cycles", "exit_ns", "host_ns", "guest_ns" */
 extern const char *const ns_span_keys[NS_SPANS];
 
 /* Tallies by path and by mode: the known ones, then one slot for unknown. */
