@@ -81,8 +81,8 @@ struct ns_vcpu {
 struct ns_vstate {
 	__u64 id;		/* ~(vm << 32 | vcpu); 0: free slot */
 	__u64 entry_ns;		/* entry time of its last event's run; 0: no exit span pending */
-	__u64 last_ns;		/* the time of its last event (host span, -g only) */
-	__u64 seen_ns;		/* last event, to reclaim slots of dead vCPUs */
+	__u64 seen_ns;		/* its last event: the exit of the host span (-g), and to reclaim
+				 * slots of dead vCPUs (32 bytes: the lookup scales by a shift) */
 	__u32 slot;		/* "exits" slot of that event's key ... */
 	__u32 cpu;		/* ... on this CPU */
 };
@@ -449,7 +449,7 @@ static __always_inline struct ns_vstate *get_vstate(__u32 vm, __u32 vcpu, __u64 
  * The spans of vCPU v's previous exit, at this event: the exit span is the
  * difference of the two runs' entry times (entry is this event's time less
  * its switch, in ns); with guest_span, the host span is the time from the
- * previous event to this entry. Filed under the previous exit's key: its
+ * previous event (seen_ns, not yet updated) to this entry. Filed under the previous exit's key: its
  * slot on this CPU, or, when the vCPU moved, the slot of the same key on
  * this CPU.
  */
@@ -470,7 +470,7 @@ static __always_inline void prev_spans(const struct ns_vstate *v, __u64 entry)
 		return;
 	span_add(&ps->val.span[NS_SPAN_EXIT], entry > v->entry_ns ? entry - v->entry_ns : 0);
 	if (guest_span)
-		span_add(&ps->val.span[NS_SPAN_HOST], entry > v->last_ns ? entry - v->last_ns : 0);
+		span_add(&ps->val.span[NS_SPAN_HOST], entry > v->seen_ns ? entry - v->seen_ns : 0);
 }
 
 /* kvm_riscv_world_switch(int pid, u32 vm, u32 vcpu, u8 path, u8 hstatus_mode,
@@ -522,8 +522,6 @@ int ns_world_switch(__u64 *ctx)
 	v->seen_ns = now;
 	if (s) {
 		v->entry_ns = entry;
-		if (guest_span)
-			v->last_ns = now;
 		v->slot = idx;
 		v->cpu = bpf_get_smp_processor_id();
 	} else {

@@ -387,8 +387,11 @@ static void test_exit_span_is_gap_between_entries(void **state)
 	world_switch(s, 5, 1, 0, 0, 0, 20, 0, 0, 0, 10);		/* key A: no span before it */
 	sleep_us(2000);
 	t1 = now_ns();
-	/* key B, entered 3 ms before its exit, before A's entry: A's exit span is 0, not negative */
-	world_switch(s, 5, 1, 0, 1, 2, SCAUSE_INTR | 5, 0, 0, 0, 3000000);
+	/*
+	 * key B, entered 1 s before its exit, so before A's entry however long
+	 * the 2 ms sleep took: A's exit span is 0, not negative
+	 */
+	world_switch(s, 5, 1, 0, 1, 2, SCAUSE_INTR | 5, 0, 0, 0, 1000000000);
 	sleep_us(2000);
 	world_switch(s, 5, 1, 0, 0, 0, 20, 0, 0, 0, 1000);		/* key A: B's exit span */
 	t2 = now_ns();
@@ -403,9 +406,9 @@ static void test_exit_span_is_gap_between_entries(void **state)
 	assert_int_equal(va.span[NS_SPAN_EXIT].hist[0], 1);
 	assert_int_equal(vb.span[NS_SPAN_SWITCH].count, 1);
 	assert_int_equal(vb.span[NS_SPAN_EXIT].count, 1);
-	/* B's entry -> A's entry: B's 3 ms switch, then at least the 2 ms slept less A's 1000 ns switch */
-	assert_true(vb.span[NS_SPAN_EXIT].sum >= 3000000 + 2000000 - 1000);
-	assert_true(vb.span[NS_SPAN_EXIT].sum <= 3000000 + t2 - t1);
+	/* B's entry -> A's entry: B's 1 s switch, then at least the 2 ms slept less A's 1000 ns switch */
+	assert_true(vb.span[NS_SPAN_EXIT].sum >= 1000000000 + 2000000 - 1000);
+	assert_true(vb.span[NS_SPAN_EXIT].sum <= 1000000000 + t2 - t1);
 	assert_int_equal(vb.span[NS_SPAN_EXIT].min, vb.span[NS_SPAN_EXIT].sum);
 	assert_int_equal(vb.span[NS_SPAN_EXIT].max, vb.span[NS_SPAN_EXIT].sum);
 	assert_int_equal(vb.span[NS_SPAN_EXIT].hist[ns_hist_bucket(vb.span[NS_SPAN_EXIT].sum)], 1);
