@@ -514,9 +514,13 @@ int ns_world_switch(__u64 *ctx)
 	v = get_vstate(vm, vcpu, now);
 	if (!v)
 		return 0;
-	/* this run's entry: the clock less the switch, which covers the run */
+	/*
+	 * This run's entry: the clock less the switch, which covers the run.
+	 * A switch longer than the clock (a broken timebase) wraps to a huge
+	 * entry, which files the next span as 0; 0 itself is taken for "none".
+	 */
 	sw = (cycles * cyc_mult) >> NS_CYC_SHIFT;
-	entry = now > sw ? now - sw : 1;
+	entry = (now - sw) | !(now - sw);
 	if (v->entry_ns)
 		prev_spans(v, entry);
 	v->seen_ns = now;
