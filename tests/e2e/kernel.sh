@@ -64,7 +64,7 @@ echo > "$T/set_event"
 
 # --- the events exist for perf and tracefs -------------------------------
 perf list 'kvm:*' > "$W/perf-list" 2>/dev/null || true
-for e in kvm_riscv_nacl_init kvm_riscv_world_switch kvm_riscv_nacl_sync kvm_riscv_hfence; do
+for e in kvm_riscv_nacl_init kvm_riscv_world_switch kvm_riscv_nacl_sync kvm_riscv_hfence kvm_riscv_vcpu_stats; do
 	check "perf list shows kvm:$e" grep -q "kvm:$e" "$W/perf-list"
 done
 for s in switch_to_entries nacl_sret_entries hstatus_direct hstatus_sync_csr hstatus_autoswap \
@@ -78,12 +78,14 @@ run_traced() {
 	echo > "$T/trace"
 	echo 1 > "$T/events/kvm/kvm_riscv_world_switch/enable"
 	echo 1 > "$T/events/kvm/kvm_riscv_hfence/enable"
+	echo 1 > "$T/events/kvm/kvm_riscv_vcpu_stats/enable"
 	echo 1 > "$T/tracing_on"
 	"$KX" "$N" > "$1.out" 2> "$1.err"
 	rc=$?
 	echo 0 > "$T/tracing_on"
 	echo 0 > "$T/events/kvm/kvm_riscv_world_switch/enable"
 	echo 0 > "$T/events/kvm/kvm_riscv_hfence/enable"
+	echo 0 > "$T/events/kvm/kvm_riscv_vcpu_stats/enable"
 	cat "$T/trace" > "$1.trace"
 	return $rc
 }
@@ -106,6 +108,13 @@ expect_eq "sum of event cycles = switch_cycles" "$(kstat switch_cycles "$W/a.out
 check "switch_cycles > 0 ($cyc)" test "$cyc" -gt 0
 for s in nacl_sret_entries hstatus_sync_csr hstatus_autoswap hcsr_shmem_accesses hfence_nacl nacl_sync_calls nacl_hfence_full_retries; do
 	expect_eq "$s without NACL" 0 "$(kstat "$s" "$W/a.out")"
+done
+# the vCPU's counters at its destruction, as its last read saw them
+grep "kvm_riscv_vcpu_stats: pid $pid " "$W/a.trace" > "$W/a.final" || true
+expect_eq "one kvm_riscv_vcpu_stats event for the vCPU" 1 "$(wc -l < "$W/a.final")"
+for s in exits switch_to_entries nacl_sret_entries hcsr_insn_accesses hfence_local nacl_sync_calls; do
+	expect_eq "kvm_riscv_vcpu_stats $s = the stat" "$(kstat "$s" "$W/a.out")" \
+		"$(awk -v n="$s" '{ for (i = 1; i < NF; i++) if ($i == n) print $(i + 1) }' "$W/a.final")"
 done
 insn=$(kstat hcsr_insn_accesses "$W/a.out")
 check "hcsr_insn_accesses ($insn) >= 4 per entry" test "$insn" -ge $((4 * events))
