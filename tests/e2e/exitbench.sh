@@ -11,8 +11,12 @@
 # the tracepoint kvm:kvm_vcpu_exit records with scause 10 (tracefs, a
 # filter, the ring buffer's entry count; perf stat costs ~40 s a run here)
 # are exactly the SBI calls the guests made: measured ones plus the
-# start/batch/done control calls.
+# start/batch/done control calls plus the set-up's in-kernel ones (the
+# SBI TIME call of wfi and mix). csr_exit_kernel counts the csr accesses
+# less those that came back as illegal instructions (none under QEMU).
 # (sbi-kernel has no KVM stat of its own; the tracepoint count covers it.)
+# Then several kinds in one run, and the watchdog (--timeout): kinds that
+# cannot finish in time are reported failed, named, and the next still runs.
 # shellcheck shell=sh
 # shellcheck source=tests/e2e/guest-lib.sh
 . /job/guest-lib.sh
@@ -51,6 +55,9 @@ bad "N not a number" -n 10k
 bad "65 vCPUs" --vcpus 65
 bad "0 VMs" --vms 0
 bad "unknown option" --frobnicate
+bad "timeout of 0" --timeout 0
+bad "absurd timeout" --timeout 86401
+bad "kind given twice" --kind csr,wfi,csr
 check "--help exits 0" "$EB" --help
 
 # the human table works and reports the run's facts
@@ -129,14 +136,22 @@ for line in open(w + "/runs"):
                 errs.append("%s: host saw %d %s exits, want %d" % (who, r["host_user_exits"][k], k, want))
             if k in stat_of:
                 extra = r["window_control_exits"] if k == "sbi-user" else 0
+                if k == "csr":
+                    extra = -r.get("csr_redirected_illegal", 0)
                 got = r["kvm_stats"].get(stat_of[k])
                 if got != want + extra:
                     errs.append("%s: %s delta %s, want %d" % (who, stat_of[k], got, want + extra))
+        if kind in ("csr", "mix") and r.get("csr_redirected_illegal") != 0:
+            errs.append("%s: %s csr accesses redirected as illegal instructions, want 0 under QEMU" %
+                        (who, r.get("csr_redirected_illegal")))
+        if r["setup"].get("sbi_kernel_calls") != (1 if kind in ("wfi", "mix") else 0):
+            errs.append("%s: %s in-kernel SBI calls in the set-up" % (who, r["setup"].get("sbi_kernel_calls")))
         if r["setup"]["user_exits"] != 1 or r["teardown"]["user_exits"] != 1:
             errs.append("%s: set-up/teardown user exits %d/%d, want 1/1" %
                         (who, r["setup"]["user_exits"], r["teardown"]["user_exits"]))
         want_ecalls += (r["exits"].get("sbi-kernel", 0) + r["exits"].get("sbi-user", 0) +
-                        r["setup"]["user_exits"] + r["window_control_exits"])
+                        r["setup"]["user_exits"] + r["setup"]["sbi_kernel_calls"] +
+                        r["window_control_exits"])
     if not ecalls.isdigit() or int(ecalls) != want_ecalls:
         errs.append("tracepoint counted %s ecall traps, want %d" % (ecalls, want_ecalls))
     if errs:
@@ -156,5 +171,38 @@ expect_eq "matrix runs checked" 48 "$(grep -c '^\(not \)\?ok - ' "$W/matrix.out"
 
 echo 0 > "$E/enable"
 echo 0 > "$E/filter"
+
+# several kinds in one run: one report, every kind exact
+rc=0
+timeout 300 "$EB" --json --kind csr,wfi,mix -n 100 --vcpus 2 > "$W/multi.json" 2> "$W/multi.err" || rc=$?
+check "--kind csr,wfi,mix: status 0 ($rc), every kind ok, nothing failed" python3 -c "
+import json, sys
+d = json.load(open('$W/multi.json'))
+assert $rc == 0 and d['ok'] and d['failed'] == {}, d.get('failed')
+assert d['kinds'] == ['csr', 'wfi', 'mix'] and [r['kind'] for r in d['runs']] == d['kinds']
+for run in d['runs']:
+    assert run['ok'] and len(run['results']) == 2, run['kind']
+    for r in run['results']:
+        assert r['ok'] and r['guest_count'] == 100, (run['kind'], r)
+"
+
+# the watchdog: neither kind can make 10^8 exits in 3 s; both are stopped,
+# named with vCPU, iteration and timeout, and the second kind still runs
+rc=0 t0=$(date +%s)
+timeout 120 "$EB" --json --kind wfi,sbi-kernel -n 100000000 --timeout 3 > "$W/wd.json" 2> "$W/wd.err" || rc=$?
+dt=$(( $(date +%s) - t0 ))
+expect_eq "watchdog: exit status" 1 "$rc"
+check "watchdog: both kinds ended within their 3 s plus the kick ($dt s)" test "$dt" -le 20
+check "watchdog: one stderr line per vCPU names the kind, the vCPU, the iteration and the timeout" \
+	grep -q '^naclscope: exitbench: wfi: VM 0 vCPU 0: timed out after 3 s (--timeout) at iteration [1-9][0-9]* of 100000000$' "$W/wd.err"
+check "watchdog: the second kind ran and timed out too" \
+	grep -q '^naclscope: exitbench: sbi-kernel: VM 0 vCPU 0: timed out after 3 s' "$W/wd.err"
+check "watchdog: the JSON marks both kinds failed with the reason" python3 -c "
+import json
+d = json.load(open('$W/wd.json'))
+assert not d['ok'] and sorted(d['failed']) == ['sbi-kernel', 'wfi'], d['failed']
+assert all('timed out after 3 s' in v for v in d['failed'].values()), d['failed']
+assert all(not run['ok'] and run['results'][0]['guest_count'] > 0 for run in d['runs'])
+"
 check "kvm.ko unloads" rmmod kvm
 summary

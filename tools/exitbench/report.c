@@ -65,7 +65,12 @@ static json_t *facts_json(const struct hf_facts *f)
 	return o;
 }
 
-static json_t *vcpu_json(const struct eb_vcpu_result *r)
+static bool has_csr(int kind, const struct eb_vcpu_result *r)
+{
+	return kind == EB_KIND_CSR || kind == EB_KIND_MIX || r->guest_kind[EB_KIND_CSR] || r->csr_illegal;
+}
+
+static json_t *vcpu_json(int kind, const struct eb_vcpu_result *r)
 {
 	json_t *o = json_object(), *exits = json_object(), *host = json_object();
 	json_t *rt = json_object(), *stats = json_object(), *setup = json_object();
@@ -86,6 +91,9 @@ static json_t *vcpu_json(const struct eb_vcpu_result *r)
 	}
 	json_object_set_new(o, "exits", exits);
 	json_object_set_new(o, "guest_count", json_integer((json_int_t)r->guest_total));
+	/* csr accesses that came back as illegal-instruction exceptions (of exits.csr) */
+	if (has_csr(kind, r))
+		json_object_set_new(o, "csr_redirected_illegal", json_integer((json_int_t)r->csr_illegal));
 	json_object_set_new(o, "host_user_exits", host);
 	json_object_set_new(rt, "runs", json_integer((json_int_t)r->runs));
 	json_object_set_new(rt, "total", json_integer((json_int_t)r->total_ns));
@@ -95,6 +103,7 @@ static json_t *vcpu_json(const struct eb_vcpu_result *r)
 	json_object_set_new(o, "rt_ns", rt);
 	json_object_set_new(setup, "user_exits", json_integer((json_int_t)r->setup_user_exits));
 	json_object_set_new(setup, "kvm_exits", json_integer((json_int_t)r->setup_kvm_exits));
+	json_object_set_new(setup, "sbi_kernel_calls", json_integer((json_int_t)r->setup_sbi_kernel_calls));
 	json_object_set_new(o, "setup", setup);
 	json_object_set_new(teardown, "user_exits", json_integer((json_int_t)r->teardown_user_exits));
 	json_object_set_new(o, "teardown", teardown);
@@ -105,35 +114,75 @@ static json_t *vcpu_json(const struct eb_vcpu_result *r)
 	return o;
 }
 
-json_t *eb_report_json(const struct eb_opts *o, const struct hf_facts *f,
-		       const struct eb_vcpu_result *r, size_t nr)
+/* one kind's fields, into @root: kind, batch, results, total, ok, error */
+static void run_json(json_t *root, const struct eb_opts *o, const struct eb_run *run, bool facts_before,
+		     const struct hf_facts *f)
 {
-	json_t *root = json_object(), *arr = json_array(), *tot = json_object();
+	json_t *arr = json_array(), *tot = json_object();
 	uint64_t exits = 0, ns = 0;
+	long batch = eb_kind_batch(run->kind, o->batch);
 	size_t i;
-	bool ok = true;
 
-	json_object_set_new(root, "schema", json_integer(EB_JSON_SCHEMA));
-	json_object_set_new(root, "tool", json_string("exitbench"));
-	json_object_set_new(root, "kind", json_string(eb_kind_name(o->kind)));
-	json_object_set_new(root, "n", json_integer(o->n));
-	json_object_set_new(root, "vms", json_integer(o->vms));
-	json_object_set_new(root, "vcpus", json_integer(o->vcpus));
-	json_object_set_new(root, "batch", eb_kind_is_user(o->kind) || o->kind == EB_KIND_MIX ?
-			    json_null() : json_integer(o->batch));
-	json_object_set_new(root, "facts", facts_json(f));
-	for (i = 0; i < nr; i++) {
-		json_array_append_new(arr, vcpu_json(&r[i]));
-		exits += measured(&r[i]);
-		ns += r[i].total_ns;
-		ok = ok && r[i].ok;
+	json_object_set_new(root, "kind", json_string(eb_kind_name(run->kind)));
+	if (facts_before) {
+		json_object_set_new(root, "n", json_integer(o->n));
+		json_object_set_new(root, "vms", json_integer(o->vms));
+		json_object_set_new(root, "vcpus", json_integer(o->vcpus));
+	}
+	json_object_set_new(root, "batch", batch ? json_integer(batch) : json_null());
+	if (facts_before) {
+		json_object_set_new(root, "timeout_s", json_integer(o->timeout_s));
+		json_object_set_new(root, "facts", facts_json(f));
+	}
+	for (i = 0; i < run->nr; i++) {
+		json_array_append_new(arr, vcpu_json(run->kind, &run->r[i]));
+		exits += measured(&run->r[i]);
+		ns += run->r[i].total_ns;
 	}
 	json_object_set_new(root, "results", arr);
 	json_object_set_new(tot, "exits", json_integer((json_int_t)exits));
 	json_object_set_new(tot, "total_ns", json_integer((json_int_t)ns));
 	json_object_set_new(tot, "mean_ns", json_integer((json_int_t)(exits ? ns / exits : 0)));
 	json_object_set_new(root, "total", tot);
-	json_object_set_new(root, "ok", json_boolean(ok));
+	json_object_set_new(root, "ok", json_boolean(run->ok));
+	if (!run->ok)
+		json_object_set_new(root, "error", json_string(run->error));
+}
+
+json_t *eb_report_json(const struct eb_opts *o, const struct hf_facts *f,
+		       const struct eb_run *runs, size_t nruns)
+{
+	json_t *root = json_object(), *kinds, *arr, *failed, *one;
+	bool ok = true;
+	size_t i;
+
+	json_object_set_new(root, "schema", json_integer(EB_JSON_SCHEMA));
+	json_object_set_new(root, "tool", json_string("exitbench"));
+	if (nruns == 1) {
+		run_json(root, o, &runs[0], true, f);
+		return root;
+	}
+	kinds = json_array();
+	arr = json_array();
+	failed = json_object();
+	for (i = 0; i < nruns; i++) {
+		json_array_append_new(kinds, json_string(eb_kind_name(runs[i].kind)));
+		one = json_object();
+		run_json(one, o, &runs[i], false, f);
+		json_array_append_new(arr, one);
+		if (!runs[i].ok)
+			json_object_set_new(failed, eb_kind_name(runs[i].kind), json_string(runs[i].error));
+		ok = ok && runs[i].ok;
+	}
+	json_object_set_new(root, "kinds", kinds);
+	json_object_set_new(root, "n", json_integer(o->n));
+	json_object_set_new(root, "vms", json_integer(o->vms));
+	json_object_set_new(root, "vcpus", json_integer(o->vcpus));
+	json_object_set_new(root, "timeout_s", json_integer(o->timeout_s));
+	json_object_set_new(root, "facts", facts_json(f));
+	json_object_set_new(root, "runs", arr);
+	json_object_set_new(root, "failed", failed);
+	json_object_set_new(root, "ok", json_boolean(ok && nruns));
 	return root;
 }
 
@@ -150,15 +199,78 @@ static void row(FILE *out, const struct eb_vcpu_result *r, const char *kind, uin
 		r->window_ctl_exits, stat, r->ok ? "ok" : r->error);
 }
 
-void eb_report_table(FILE *out, const struct eb_opts *o, const struct hf_facts *f,
-		     const struct eb_vcpu_result *r, size_t nr)
+static void run_rows(FILE *out, const struct eb_run *run)
 {
-	char impl[128], stat[40], nacl[64];
-	uint64_t val;
+	const struct eb_vcpu_result *r;
+	char stat[64];
 	const char *sname;
+	uint64_t val;
 	size_t i;
 	bool found;
 	int k;
+
+	if (!run->nr) {		/* failed before any vCPU ran */
+		fprintf(out, "%-3s %-4s %-10s %10s %14s %9s %9s %9s %6s %5s %-22s %s\n", "-", "-",
+			eb_kind_name(run->kind), "-", "-", "-", "-", "-", "-", "-", "-", run->error);
+		return;
+	}
+	for (i = 0; i < run->nr; i++) {
+		r = &run->r[i];
+		if (run->kind == EB_KIND_MIX)
+			row(out, r, "mix", measured(r), true, "-");
+		for (k = 0; k < EB_NR_BASIC_KINDS; k++) {
+			if (!r->guest_kind[k] && run->kind != k)
+				continue;
+			sname = eb_kind_stat(k);
+			found = false;
+			val = sname ? eb_stat_get(r, sname, &found) : 0;
+			if (found && k == EB_KIND_CSR && r->csr_illegal)
+				snprintf(stat, sizeof(stat), "%s=%" PRIu64 " +%" PRIu64 " illegal", sname, val,
+					 r->csr_illegal);
+			else if (found)
+				snprintf(stat, sizeof(stat), "%s=%" PRIu64, sname, val);
+			else
+				snprintf(stat, sizeof(stat), "-");
+			row(out, r, eb_kind_name(k), r->guest_kind[k], run->kind != EB_KIND_MIX, stat);
+		}
+	}
+}
+
+/*
+ * Where csr accesses came back as illegal-instruction exceptions: how
+ * many, and from where. KVM's PMU refused those of virtual-instruction
+ * exits (naclscope's key stays exc:virtual_instruction/csr:cycle); the
+ * L0 raised those KVM counts in instr_illegal_exits (key exc:illegal_insn).
+ */
+static void csr_notes(FILE *out, const struct eb_run *run)
+{
+	const struct eb_vcpu_result *r;
+	uint64_t l0;
+	size_t i;
+	bool found;
+
+	for (i = 0; i < run->nr; i++) {
+		r = &run->r[i];
+		if (!r->csr_illegal)
+			continue;
+		l0 = eb_stat_get(r, "instr_illegal_exits", &found);
+		fprintf(out, "%s: VM %d vCPU %d: %" PRIu64 " of %" PRIu64 " csr accesses came back to the guest"
+			" as illegal-instruction exceptions, completed by its trap handler",
+			eb_kind_name(run->kind), r->vm, r->vcpu, r->csr_illegal, r->guest_kind[EB_KIND_CSR]);
+		if (found)
+			fprintf(out, ": %" PRIu64 " refused by KVM's PMU (virtual-instruction exits, naclscope key"
+				" exc:virtual_instruction), %" PRIu64 " raised by the L0 (instr_illegal_exits,"
+				" naclscope key exc:illegal_insn)", r->csr_illegal - l0, l0);
+		fputc('\n', out);
+	}
+}
+
+void eb_report_table(FILE *out, const struct eb_opts *o, const struct hf_facts *f,
+		     const struct eb_run *runs, size_t nruns)
+{
+	char impl[128], nacl[64], kinds[96];
+	size_t i, len = 0;
+	bool mix = false;
 
 	if (f->sbi_impl_id >= 0)
 		snprintf(impl, sizeof(impl), "%s (id %ld) version %s (0x%llx)", f->sbi_impl,
@@ -169,30 +281,29 @@ void eb_report_table(FILE *out, const struct eb_opts *o, const struct hf_facts *
 		snprintf(nacl, sizeof(nacl), "offered 0x%lx, enabled 0x%lx", f->nacl_offered, f->nacl_enabled);
 	else
 		snprintf(nacl, sizeof(nacl), "unknown");
-	fprintf(out, "exitbench: kind %s, %ld exits per vCPU, %d VM(s) x %d vCPU(s)\n",
-		eb_kind_name(o->kind), o->n, o->vms, o->vcpus);
+	kinds[0] = '\0';
+	for (i = 0; i < nruns; i++) {
+		len += (size_t)snprintf(kinds + len, sizeof(kinds) - len, "%s%s", i ? ", " : "",
+					eb_kind_name(runs[i].kind));
+		if (len >= sizeof(kinds))
+			len = sizeof(kinds) - 1;
+		mix = mix || runs[i].kind == EB_KIND_MIX;
+	}
+	fprintf(out, "exitbench: kind%s %s, %ld exits per vCPU, %d VM(s) x %d vCPU(s), timeout %ld s per kind\n",
+		nruns > 1 ? "s" : "", kinds, o->n, o->vms, o->vcpus, o->timeout_s);
 	fprintf(out, "kernel %s, SBI %s, implementation %s, NACL %s (kvm.nacl_features %s)\n\n",
 		f->kernel, f->sbi_spec[0] ? f->sbi_spec : "unknown", impl, nacl,
 		f->nacl_param_present ? f->nacl_param : "n/a");
 	fprintf(out, "%-3s %-4s %-10s %10s %14s %9s %9s %9s %6s %5s %-22s %s\n",
 		"VM", "VCPU", "KIND", "EXITS", "TOTAL_NS", "MEAN_NS", "MIN_NS", "MAX_NS",
 		"SETUP", "CTL", "KVM_STAT", "RESULT");
-	for (i = 0; i < nr; i++) {
-		if (o->kind == EB_KIND_MIX)
-			row(out, &r[i], "mix", measured(&r[i]), true, "-");
-		for (k = 0; k < EB_NR_BASIC_KINDS; k++) {
-			if (!r[i].guest_kind[k] && o->kind != k)
-				continue;
-			sname = eb_kind_stat(k);
-			found = false;
-			val = sname ? eb_stat_get(&r[i], sname, &found) : 0;
-			if (found)
-				snprintf(stat, sizeof(stat), "%s=%" PRIu64, sname, val);
-			else
-				snprintf(stat, sizeof(stat), "-");
-			row(out, &r[i], eb_kind_name(k), r[i].guest_kind[k], o->kind != EB_KIND_MIX, stat);
-		}
-	}
-	if (o->kind == EB_KIND_MIX)
+	for (i = 0; i < nruns; i++)
+		run_rows(out, &runs[i]);
+	if (mix)
 		fprintf(out, "\n(mix: exit i is of kind i mod 5; times are over all kinds, on the mix rows)\n");
+	for (i = 0; i < nruns; i++)
+		csr_notes(out, &runs[i]);
+	for (i = 0; i < nruns; i++)
+		if (!runs[i].ok)
+			fprintf(out, "%s FAILED: %s\n", eb_kind_name(runs[i].kind), runs[i].error);
 }
