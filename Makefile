@@ -117,6 +117,7 @@ firmware-test: deps
 tools: deps
 	@set -e; sysroot=$$(scripts/build-rootfs); \
 	$(MAKE) --no-print-directory -C tools/exitbench SYSROOT=$$sysroot OUT=$(BUILD)/riscv64/exitbench; \
+	$(MAKE) --no-print-directory -C tools/exitbench host-tools OUT=$(BUILD)/exitbench; \
 	$(MAKE) --no-print-directory -C tools/naclscope cross SYSROOT=$$sysroot OUT=$(BUILD)/naclscope; \
 	$(MAKE) --no-print-directory -f mk/cross.mk -f tests/e2e/kvm-exits.mk SYSROOT=$$sysroot OUT=$(BUILD)/riscv64; \
 	$(MAKE) --no-print-directory -C tools/fwstats KDIR=$$(scripts/build-kernel) OUT=$(BUILD)/riscv64/fwstats
