@@ -2,7 +2,8 @@
 # Linux on the NACL-patched OpenSBI, inside the guest (busybox sh):
 #   tests/e2e/run nacl-subsets, or
 #   scripts/run-qemu --firmware $(scripts/build-firmware --variant nacl --features 0x7) \
-#       --smp 4 tests/e2e/nacl-subsets.sh tests/e2e/guest-lib.sh <conf> <OUT>/exitbench
+#       --smp 4 tests/e2e/nacl-subsets.sh tests/e2e/guest-lib.sh <conf> <OUT>/exitbench \
+#       <OUT>/exitbench-subset <OUT>/naclscope
 # <conf> is a file named subset.conf that sets OFFERED (the firmware's NACL
 # feature mask), KVM_MASKS (the kvm.nacl_features= values to load kvm.ko
 # with, one after the other), KINDS (exitbench kinds, default all) and N
@@ -95,66 +96,9 @@ for m in $KVM_MASKS; do
 		grep -o 'kvm_riscv_world_switch: .* path [a-z_]* hstatus [a-z_]*' "$T/trace" |
 			awk '{ print $(NF - 2), $NF }' | sort | uniq -c > "$W/events.$kind"
 	done
-	# one checker for all kinds (python starts slowly under TCG)
+	# one checker for all kinds: tools/exitbench/subset.c
 	# shellcheck disable=SC2086 # one argument per kind
-	python3 - "$W" "$path" "$mode" "$N" $kinds > "$W/verdict" 2>&1 <<-'EOF'
-	import json, sys
-	w, path, mode, n = sys.argv[1:5]
-	n = int(n)
-	paths = {"switch_to": "switch_to_entries", "sync_sret": "nacl_sret_entries"}
-	modes = {"direct": "hstatus_direct", "sync_csr": "hstatus_sync_csr", "autoswap": "hstatus_autoswap"}
-	for kind in sys.argv[5:]:
-	    rc, lost = map(int, open("%s/status.%s" % (w, kind)).read().split())
-	    errs = []
-	    try:
-	        doc = json.load(open("%s/run.%s.json" % (w, kind)))
-	    except Exception as e:
-	        print("not ok - %s: no JSON (status %d): %s: %s" % (kind, rc, e, open("%s/run.%s.err" % (w, kind)).read().strip()))
-	        continue
-	    if rc != 0 or not doc["ok"]:
-	        errs.append("status %d, ok %s: %s" % (rc, doc["ok"], [r.get("error") for r in doc["results"]]))
-	    if len(doc["results"]) != 2:
-	        errs.append("%d results for 2 vCPUs" % len(doc["results"]))
-	    window = 0
-	    for r in doc["results"]:
-	        s = r["kvm_stats"]
-	        who = "vCPU %d" % r["vcpu"]
-	        if r["guest_count"] != n:
-	            errs.append("%s: guest counted %d, want %d" % (who, r["guest_count"], n))
-	        exits = s.get("exits", -1)
-	        window += exits
-	        if exits < n:
-	            errs.append("%s: %d KVM exits for %d guest exits" % (who, exits, n))
-	        for p, c in paths.items():
-	            want = exits if p == path else 0
-	            if s.get(c) != want:
-	                errs.append("%s: %s %s, want %d" % (who, c, s.get(c), want))
-	        for m, c in modes.items():
-	            want = exits if m == mode else 0
-	            if s.get(c) != want:
-	                errs.append("%s: %s %s, want %d" % (who, c, s.get(c), want))
-	        if path == "sync_sret" and s.get("hcsr_shmem_accesses", 0) < 3 * exits:
-	            errs.append("%s: hcsr_shmem_accesses %s < 3 per exit" % (who, s.get("hcsr_shmem_accesses")))
-	        if path == "switch_to" and s.get("hcsr_insn_accesses", 0) < 4 * exits:
-	            errs.append("%s: hcsr_insn_accesses %s < 4 per exit" % (who, s.get("hcsr_insn_accesses")))
-	    ev = {}
-	    for line in open("%s/events.%s" % (w, kind)):
-	        c, p, m = line.split()
-	        ev[(p, m)] = int(c)
-	    if lost:
-	        errs.append("%d trace events lost" % lost)
-	    other = {k: v for k, v in ev.items() if k != (path, mode)}
-	    if other:
-	        errs.append("events on other paths/modes: %s" % other)
-	    got = ev.get((path, mode), 0)
-	    if got < window:
-	        errs.append("%d %s/%s events for %d windowed exits" % (got, path, mode, window))
-	    if errs:
-	        print("not ok - %s: %s" % (kind, "; ".join(errs[:4])))
-	    else:
-	        print("ok - %s: 2 vCPUs x %d exits, %d KVM exits in the window, %d events, all %s/%s" %
-	              (kind, n, window, got, path, mode))
-	EOF
+	/job/exitbench-subset "$W" "$path" "$mode" "$N" $kinds > "$W/verdict" 2>&1
 	nkinds=0
 	for kind in $kinds; do nkinds=$((nkinds + 1)); done
 	while IFS= read -r line; do

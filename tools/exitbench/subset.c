@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+/*
+ * exitbench-subset DIR PATH MODE N KIND...: the check of
+ * tests/e2e/nacl-subsets.sh for one kvm.nacl_features mask, in the guest.
+ * Per kind, DIR holds exitbench --json --vcpus 2's report (run.KIND.json),
+ * its status and the trace events lost (status.KIND: "rc lost") and the
+ * kvm_riscv_world_switch events by path and mode (events.KIND: "count path
+ * mode" lines). Each vCPU must have counted N exits; every KVM exit of the
+ * window must have taken PATH with hstatus MODE (the series' counters: the
+ * other paths and modes 0), with at least the H-CSR accesses that path
+ * needs per exit; the events must all be PATH/MODE and cover the window.
+ * Prints "ok - KIND: ..." / "not ok - KIND: ..."; exit status 1 when a kind
+ * failed, 2 on bad input.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+static const char *const paths[][2] = {
+	{ "switch_to", "switch_to_entries" }, { "sync_sret", "nacl_sret_entries" },
+};
+static const char *const modes[][2] = {
+	{ "direct", "hstatus_direct" }, { "sync_csr", "hstatus_sync_csr" }, { "autoswap", "hstatus_autoswap" },
+};
+
+struct errs {
+	char text[1024];
+	int n;
+};
+
+static void err(struct errs *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void err(struct errs *e, const char *fmt, ...)
+{
+	size_t len = strlen(e->text);
+	va_list ap;
+
+	if (e->n++ >= 4)
+		return;
+	if (len && len < sizeof(e->text) - 2) {
+		strcat(e->text, "; ");
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(e->text + len, sizeof(e->text) - len, fmt, ap);
+	va_end(ap);
+}
+
+/* a stat, or -1 when absent */
+static long long stat_of(json_t *s, const char *name)
+{
+	json_t *v = json_object_get(s, name);
+
+	return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+static void check_stat(struct errs *e, const char *who, json_t *s, const char *stat, long long want)
+{
+	if (stat_of(s, stat) != want)
+		err(e, "%s: %s %lld, want %lld", who, stat, stat_of(s, stat), want);
+}
+
+static int check_kind(const char *dir, const char *path, const char *mode, long n, const char *kind)
+{
+	char file[4096], p[32], m[32];
+	long long window = 0, got = 0, c, exits;
+	struct errs e = { "", 0 };
+	long rc = -1, lost = -1;
+	json_error_t je;
+	json_t *doc, *r;
+	size_t i, j;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/status.%s", dir, kind);
+	f = fopen(file, "r");
+	if (!f || fscanf(f, "%ld %ld", &rc, &lost) != 2) {
+		printf("not ok - %s: no status (%s)\n", kind, file);
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	fclose(f);
+	snprintf(file, sizeof(file), "%s/run.%s.json", dir, kind);
+	doc = json_load_file(file, 0, &je);
+	if (!doc) {
+		printf("not ok - %s: no JSON (status %ld): %s\n", kind, rc, je.text);
+		return 1;
+	}
+	if (rc || !json_is_true(json_object_get(doc, "ok")))
+		err(&e, "status %ld, ok %s", rc, json_is_true(json_object_get(doc, "ok")) ? "true" : "false");
+	if (json_array_size(json_object_get(doc, "results")) != 2)
+		err(&e, "%zu results for 2 vCPUs", json_array_size(json_object_get(doc, "results")));
+	json_array_foreach(json_object_get(doc, "results"), i, r) {
+		json_t *s = json_object_get(r, "kvm_stats");
+		char who[32];
+
+		snprintf(who, sizeof(who), "vCPU %lld", json_integer_value(json_object_get(r, "vcpu")));
+		if (!json_is_true(json_object_get(r, "ok")))
+			err(&e, "%s: %s", who, json_string_value(json_object_get(r, "error")));
+		if (json_integer_value(json_object_get(r, "guest_count")) != n)
+			err(&e, "%s: guest counted %lld, want %ld", who,
+			    json_integer_value(json_object_get(r, "guest_count")), n);
+		exits = stat_of(s, "exits");
+		window += exits;
+		if (exits < n)
+			err(&e, "%s: %lld KVM exits for %ld guest exits", who, exits, n);
+		for (j = 0; j < sizeof(paths) / sizeof(paths[0]); j++)
+			check_stat(&e, who, s, paths[j][1], strcmp(paths[j][0], path) ? 0 : exits);
+		for (j = 0; j < sizeof(modes) / sizeof(modes[0]); j++)
+			check_stat(&e, who, s, modes[j][1], strcmp(modes[j][0], mode) ? 0 : exits);
+		if (!strcmp(path, "sync_sret") && stat_of(s, "hcsr_shmem_accesses") < 3 * exits)
+			err(&e, "%s: hcsr_shmem_accesses %lld < 3 per exit", who, stat_of(s, "hcsr_shmem_accesses"));
+		if (!strcmp(path, "switch_to") && stat_of(s, "hcsr_insn_accesses") < 4 * exits)
+			err(&e, "%s: hcsr_insn_accesses %lld < 4 per exit", who, stat_of(s, "hcsr_insn_accesses"));
+	}
+	json_decref(doc);
+	if (lost)
+		err(&e, "%ld trace events lost", lost);
+	snprintf(file, sizeof(file), "%s/events.%s", dir, kind);
+	f = fopen(file, "r");
+	if (!f) {
+		err(&e, "no events file");
+	} else {
+		while (fscanf(f, "%lld %31s %31s", &c, p, m) == 3) {
+			if (!strcmp(p, path) && !strcmp(m, mode))
+				got += c;
+			else
+				err(&e, "%lld events on %s/%s", c, p, m);
+		}
+		fclose(f);
+	}
+	if (got < window)
+		err(&e, "%lld %s/%s events for %lld windowed exits", got, path, mode, window);
+	if (e.n) {
+		printf("not ok - %s: %s\n", kind, e.text);
+		return 1;
+	}
+	printf("ok - %s: 2 vCPUs x %ld exits, %lld KVM exits in the window, %lld events, all %s/%s\n",
+	       kind, n, window, got, path, mode);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char *end;
+	long n;
+	int i, failed = 0;
+
+	if (argc < 6) {
+		fprintf(stderr, "usage: exitbench-subset DIR PATH MODE N KIND...\n");
+		return 2;
+	}
+	n = strtol(argv[4], &end, 10);
+	if (*end || n <= 0) {
+		fprintf(stderr, "exitbench-subset: N must be a positive number, got '%s'\n", argv[4]);
+		return 2;
+	}
+	for (i = 5; i < argc; i++)
+		failed |= check_kind(argv[1], argv[2], argv[3], n, argv[i]);
+	return failed;
+}
