@@ -635,25 +635,32 @@ static void test_degraded_vcpus_told_apart_by_pointer_and_full_table_counted(voi
 	naclscope_bpf__destroy(s);
 }
 
+/* One world switch with arguments a on CPU 0, then one on CPU 1 with 100 more cycles. */
+static void switch_on_cpus01(struct naclscope_bpf *s, uint64_t *a)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < 2; cpu++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = a, .ctx_size_in = 10 * sizeof(*a),
+			    .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
+
+		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(s->progs.ns_world_switch), &opts), 0);
+		a[9] += 100;
+	}
+}
+
 static void test_same_key_on_two_cpus_kept_per_cpu(void **state)
 {
 	struct naclscope_bpf *s;
 	struct ns_key k = mkkey(9, 1, 0, 0, 0, 0, 20, 0, 0);
 	uint64_t a[10] = { 9, 1, 0, 0, 0, 20, 0, 0, 0, 100 };
 	struct ns_val v;
-	int cpu;
 
 	(void)state;
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		skip();
 	s = open_load(0, 0, 0);
-	for (cpu = 0; cpu < 2; cpu++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = a, .ctx_size_in = sizeof(a),
-			    .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
-
-		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(s->progs.ns_world_switch), &opts), 0);
-		a[9] += 100;
-	}
+	switch_on_cpus01(s, a);
 	/* one key, one slot per CPU, merged by the reader: count 2, min 100, max 200 */
 	assert_int_equal(nkeys(s), 1);
 	assert_int_equal(lookup(s, &k, &v), 0);
@@ -675,19 +682,12 @@ static void test_session_collect_merges_cpus_into_the_recording(void **state)
 	uint64_t a[10] = { 9, 1, 0, 0, 0, 20, 0, 0, 0, 100 };
 	const struct ns_entry *e;
 	struct ns_recording r;
-	int cpu;
 
 	(void)state;
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		skip();
 	s = open_load(0, 0, 0);
-	for (cpu = 0; cpu < 2; cpu++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = a, .ctx_size_in = sizeof(a),
-			    .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
-
-		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(s->progs.ns_world_switch), &opts), 0);
-		a[9] += 100;
-	}
+	switch_on_cpus01(s, a);
 	a[9] = 1ULL << 50;	/* a broken counter: filed as 0 cycles and counted */
 	run(s->progs.ns_world_switch, a, 10);
 	ns_rec_init(&r);

@@ -17,29 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "errlist.h"
 #include "exitbench.h"
-
-struct errs {
-	char text[1024];
-	int n;
-};
-
-static void err(struct errs *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void err(struct errs *e, const char *fmt, ...)
-{
-	size_t len = strlen(e->text);
-	va_list ap;
-
-	if (e->n++ >= 4)	/* the first four say enough */
-		return;
-	if (len && len < sizeof(e->text) - 2) {
-		strcat(e->text, "; ");
-		len += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(e->text + len, sizeof(e->text) - len, fmt, ap);
-	va_end(ap);
-}
 
 static long long ival(json_t *o, const char *k)
 {
@@ -58,7 +37,7 @@ static bool pair_seen(json_t *res, long vm, long vcpu)
 }
 
 /* one vCPU's result; returns the ecall traps it accounts for */
-static long long check_vcpu(json_t *r, int kind, long n, struct errs *e)
+static long long check_vcpu(json_t *r, int kind, long n, struct eb_errs *e)
 {
 	json_t *exits = json_object_get(r, "exits"), *host = json_object_get(r, "host_user_exits");
 	json_t *stats = json_object_get(r, "kvm_stats"), *setup = json_object_get(r, "setup");
@@ -67,18 +46,18 @@ static long long check_vcpu(json_t *r, int kind, long n, struct errs *e)
 
 	snprintf(who, sizeof(who), "VM %lld vCPU %lld", ival(r, "vm"), ival(r, "vcpu"));
 	if (!json_is_true(json_object_get(r, "ok")))
-		err(e, "%s: %s", who, json_string_value(json_object_get(r, "error")));
+		eb_err(e, "%s: %s", who, json_string_value(json_object_get(r, "error")));
 	if (ival(r, "guest_count") != n)
-		err(e, "%s: guest counted %lld", who, ival(r, "guest_count"));
+		eb_err(e, "%s: guest counted %lld", who, ival(r, "guest_count"));
 	for (k = 0; k < EB_NR_BASIC_KINDS; k++) {
 		const char *name = eb_kind_name(k), *stat = eb_kind_stat(k);
 		long long want = (long long)eb_expected(kind, n, k), extra = 0;
 		json_t *h = json_object_get(host, name), *s;
 
 		if (ival(exits, name) != want)
-			err(e, "%s: %lld %s exits, want %lld", who, ival(exits, name), name, want);
+			eb_err(e, "%s: %lld %s exits, want %lld", who, ival(exits, name), name, want);
 		if (h && json_integer_value(h) != want)
-			err(e, "%s: host saw %lld %s exits, want %lld", who, json_integer_value(h), name, want);
+			eb_err(e, "%s: host saw %lld %s exits, want %lld", who, json_integer_value(h), name, want);
 		if (!stat)
 			continue;
 		/* sbi-user's stat also counts the window's control calls; csr's not the redirected reads */
@@ -88,15 +67,15 @@ static long long check_vcpu(json_t *r, int kind, long n, struct errs *e)
 			extra = -ival(r, "csr_redirected_illegal");
 		s = json_object_get(stats, stat);
 		if (!json_is_integer(s) || json_integer_value(s) != want + extra)
-			err(e, "%s: %s delta %lld, want %lld", who, stat, json_integer_value(s), want + extra);
+			eb_err(e, "%s: %s delta %lld, want %lld", who, stat, json_integer_value(s), want + extra);
 	}
 	if ((kind == EB_KIND_CSR || kind == EB_KIND_MIX) && ival(r, "csr_redirected_illegal"))
-		err(e, "%s: %lld csr accesses redirected as illegal instructions, want 0 under QEMU", who,
+		eb_err(e, "%s: %lld csr accesses redirected as illegal instructions, want 0 under QEMU", who,
 		    ival(r, "csr_redirected_illegal"));
 	if (ival(setup, "sbi_kernel_calls") != eb_setup_sbi_kernel_calls(kind))
-		err(e, "%s: %lld in-kernel SBI calls in the set-up", who, ival(setup, "sbi_kernel_calls"));
+		eb_err(e, "%s: %lld in-kernel SBI calls in the set-up", who, ival(setup, "sbi_kernel_calls"));
 	if (ival(setup, "user_exits") != 1 || ival(json_object_get(r, "teardown"), "user_exits") != 1)
-		err(e, "%s: set-up/teardown user exits %lld/%lld, want 1/1", who, ival(setup, "user_exits"),
+		eb_err(e, "%s: set-up/teardown user exits %lld/%lld, want 1/1", who, ival(setup, "user_exits"),
 		    ival(json_object_get(r, "teardown"), "user_exits"));
 	return ival(exits, "sbi-kernel") + ival(exits, "sbi-user") + ival(setup, "user_exits") +
 	       ival(setup, "sbi_kernel_calls") + ival(r, "window_control_exits");
@@ -121,7 +100,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		struct errs e = { "", 0 };
+		struct eb_errs e = { "", 0 };
 		long long want_ecalls = 0;
 		json_t *doc, *res, *r;
 		size_t j;
@@ -141,18 +120,18 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (rc || !json_is_true(json_object_get(doc, "ok")))
-			err(&e, "status %ld, ok %s", rc, json_is_true(json_object_get(doc, "ok")) ? "True" : "False");
+			eb_err(&e, "status %ld, ok %s", rc, json_is_true(json_object_get(doc, "ok")) ? "True" : "False");
 		res = json_object_get(doc, "results");
 		if ((long)json_array_size(res) != vms * vcpus)
-			err(&e, "%zu results for %ld vCPUs", json_array_size(res), vms * vcpus);
+			eb_err(&e, "%zu results for %ld vCPUs", json_array_size(res), vms * vcpus);
 		for (a = 0; a < vms; a++)
 			for (b = 0; b < vcpus; b++)
 				if (!pair_seen(res, a, b))
-					err(&e, "no result for VM %ld vCPU %ld", a, b);
+					eb_err(&e, "no result for VM %ld vCPU %ld", a, b);
 		json_array_foreach(res, j, r)
 			want_ecalls += check_vcpu(r, kind, n, &e);
 		if (strspn(ecalls, "0123456789") != strlen(ecalls) || atoll(ecalls) != want_ecalls)
-			err(&e, "tracepoint counted %s ecall traps, want %lld", ecalls, want_ecalls);
+			eb_err(&e, "tracepoint counted %s ecall traps, want %lld", ecalls, want_ecalls);
 		if (e.n) {
 			printf("not ok - %s: %s\n", name, e.text);
 			failed = 1;

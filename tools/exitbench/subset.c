@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "errlist.h"
 
 static const char *const paths[][2] = {
 	{ "switch_to", "switch_to_entries" }, { "sync_sret", "nacl_sret_entries" },
@@ -24,28 +25,6 @@ static const char *const paths[][2] = {
 static const char *const modes[][2] = {
 	{ "direct", "hstatus_direct" }, { "sync_csr", "hstatus_sync_csr" }, { "autoswap", "hstatus_autoswap" },
 };
-
-struct errs {
-	char text[1024];
-	int n;
-};
-
-static void err(struct errs *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void err(struct errs *e, const char *fmt, ...)
-{
-	size_t len = strlen(e->text);
-	va_list ap;
-
-	if (e->n++ >= 4)
-		return;
-	if (len && len < sizeof(e->text) - 2) {
-		strcat(e->text, "; ");
-		len += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(e->text + len, sizeof(e->text) - len, fmt, ap);
-	va_end(ap);
-}
 
 /* a stat, or -1 when absent */
 static long long stat_of(json_t *s, const char *name)
@@ -55,17 +34,17 @@ static long long stat_of(json_t *s, const char *name)
 	return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
-static void check_stat(struct errs *e, const char *who, json_t *s, const char *stat, long long want)
+static void check_stat(struct eb_errs *e, const char *who, json_t *s, const char *stat, long long want)
 {
 	if (stat_of(s, stat) != want)
-		err(e, "%s: %s %lld, want %lld", who, stat, stat_of(s, stat), want);
+		eb_err(e, "%s: %s %lld, want %lld", who, stat, stat_of(s, stat), want);
 }
 
 static int check_kind(const char *dir, const char *path, const char *mode, long n, const char *kind)
 {
 	char file[4096], p[32], m[32];
 	long long window = 0, got = 0, c, exits;
-	struct errs e = { "", 0 };
+	struct eb_errs e = { "", 0 };
 	long rc = -1, lost = -1;
 	json_error_t je;
 	json_t *doc, *r;
@@ -88,50 +67,50 @@ static int check_kind(const char *dir, const char *path, const char *mode, long 
 		return 1;
 	}
 	if (rc || !json_is_true(json_object_get(doc, "ok")))
-		err(&e, "status %ld, ok %s", rc, json_is_true(json_object_get(doc, "ok")) ? "true" : "false");
+		eb_err(&e, "status %ld, ok %s", rc, json_is_true(json_object_get(doc, "ok")) ? "true" : "false");
 	if (json_array_size(json_object_get(doc, "results")) != 2)
-		err(&e, "%zu results for 2 vCPUs", json_array_size(json_object_get(doc, "results")));
+		eb_err(&e, "%zu results for 2 vCPUs", json_array_size(json_object_get(doc, "results")));
 	json_array_foreach(json_object_get(doc, "results"), i, r) {
 		json_t *s = json_object_get(r, "kvm_stats");
 		char who[32];
 
 		snprintf(who, sizeof(who), "vCPU %lld", json_integer_value(json_object_get(r, "vcpu")));
 		if (!json_is_true(json_object_get(r, "ok")))
-			err(&e, "%s: %s", who, json_string_value(json_object_get(r, "error")));
+			eb_err(&e, "%s: %s", who, json_string_value(json_object_get(r, "error")));
 		if (json_integer_value(json_object_get(r, "guest_count")) != n)
-			err(&e, "%s: guest counted %lld, want %ld", who,
+			eb_err(&e, "%s: guest counted %lld, want %ld", who,
 			    json_integer_value(json_object_get(r, "guest_count")), n);
 		exits = stat_of(s, "exits");
 		window += exits;
 		if (exits < n)
-			err(&e, "%s: %lld KVM exits for %ld guest exits", who, exits, n);
+			eb_err(&e, "%s: %lld KVM exits for %ld guest exits", who, exits, n);
 		for (j = 0; j < sizeof(paths) / sizeof(paths[0]); j++)
 			check_stat(&e, who, s, paths[j][1], strcmp(paths[j][0], path) ? 0 : exits);
 		for (j = 0; j < sizeof(modes) / sizeof(modes[0]); j++)
 			check_stat(&e, who, s, modes[j][1], strcmp(modes[j][0], mode) ? 0 : exits);
 		if (!strcmp(path, "sync_sret") && stat_of(s, "hcsr_shmem_accesses") < 3 * exits)
-			err(&e, "%s: hcsr_shmem_accesses %lld < 3 per exit", who, stat_of(s, "hcsr_shmem_accesses"));
+			eb_err(&e, "%s: hcsr_shmem_accesses %lld < 3 per exit", who, stat_of(s, "hcsr_shmem_accesses"));
 		if (!strcmp(path, "switch_to") && stat_of(s, "hcsr_insn_accesses") < 4 * exits)
-			err(&e, "%s: hcsr_insn_accesses %lld < 4 per exit", who, stat_of(s, "hcsr_insn_accesses"));
+			eb_err(&e, "%s: hcsr_insn_accesses %lld < 4 per exit", who, stat_of(s, "hcsr_insn_accesses"));
 	}
 	json_decref(doc);
 	if (lost)
-		err(&e, "%ld trace events lost", lost);
+		eb_err(&e, "%ld trace events lost", lost);
 	snprintf(file, sizeof(file), "%s/events.%s", dir, kind);
 	f = fopen(file, "r");
 	if (!f) {
-		err(&e, "no events file");
+		eb_err(&e, "no events file");
 	} else {
 		while (fscanf(f, "%lld %31s %31s", &c, p, m) == 3) {
 			if (!strcmp(p, path) && !strcmp(m, mode))
 				got += c;
 			else
-				err(&e, "%lld events on %s/%s", c, p, m);
+				eb_err(&e, "%lld events on %s/%s", c, p, m);
 		}
 		fclose(f);
 	}
 	if (got < window)
-		err(&e, "%lld %s/%s events for %lld windowed exits", got, path, mode, window);
+		eb_err(&e, "%lld %s/%s events for %lld windowed exits", got, path, mode, window);
 	if (e.n) {
 		printf("not ok - %s: %s\n", kind, e.text);
 		return 1;

@@ -14,6 +14,16 @@ void ns_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ns_parse_long(const char *s, long min, long max, long *out);
 int ns_parse_double(const char *s, double min, double max, double *out);
 
+/* top's and stat's -i SECONDS, -c COUNT, -p PID and positional [interval] [count] */
+struct ns_refresh {
+	long interval;	/* seconds, 1..3600 */
+	long count;	/* refreshes, 0: until Ctrl-C */
+	long pid;	/* 0: every VMM */
+};
+struct argp_state;
+/* 0 when key was one of them (bad values end in argp_error), else ARGP_ERR_UNKNOWN */
+int ns_parse_refresh(int key, char *arg, struct argp_state *state, struct ns_refresh *r);
+
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_record(int argc, char **argv);

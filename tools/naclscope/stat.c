@@ -16,12 +16,10 @@
 #include "cli.h"
 
 static struct {
-	long pid;
-	long interval;
-	long count;
+	struct ns_refresh r;
 	int skip_zero;
 	const char *debugfs;
-} env = { .interval = 1, .count = 0, .debugfs = NS_KVM_DEBUGFS };
+} env = { .r = { .interval = 1 }, .debugfs = NS_KVM_DEBUGFS };
 
 static volatile sig_atomic_t exiting;
 
@@ -52,36 +50,15 @@ static const struct argp_option opts[] = {
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case 'p':
-		if (ns_parse_long(arg, 1, 0x7fffffff, &env.pid))
-			argp_error(state, "invalid PID: %s", arg);
-		break;
-	case 'i':
-		if (ns_parse_long(arg, 1, 3600, &env.interval))
-			argp_error(state, "invalid interval: %s", arg);
-		break;
-	case 'c':
-		if (ns_parse_long(arg, 1, 1000000, &env.count))
-			argp_error(state, "invalid count: %s", arg);
-		break;
 	case 'z':
 		env.skip_zero = 1;
-		break;
+		return 0;
 	case 'D':
 		env.debugfs = arg;
-		break;
-	case ARGP_KEY_ARG:
-		/* positional [interval] [count], as the libbpf tools take them */
-		if (state->arg_num == 0 && !ns_parse_long(arg, 1, 3600, &env.interval))
-			break;
-		if (state->arg_num == 1 && !ns_parse_long(arg, 1, 1000000, &env.count))
-			break;
-		argp_error(state, "unexpected argument '%s' (positional: [interval] [count])", arg);
-		break;
+		return 0;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return ns_parse_refresh(key, arg, state, &env.r);
 	}
-	return 0;
 }
 
 static long long stat_of(json_t *grp, const char *name)
@@ -158,11 +135,11 @@ int cmd_stat(int argc, char **argv)
 		ns_err("no /dev/kvm: load kvm.ko first (modprobe kvm)");
 		return 1;
 	}
-	if (env.pid && kill((pid_t)env.pid, 0) && errno == ESRCH) {
-		ns_err("no process with PID %ld", env.pid);
+	if (env.r.pid && kill((pid_t)env.r.pid, 0) && errno == ESRCH) {
+		ns_err("no process with PID %ld", env.r.pid);
 		return 1;
 	}
-	now = ns_kvm_stats_read(env.debugfs, (int)env.pid);
+	now = ns_kvm_stats_read(env.debugfs, (int)env.r.pid);
 	if (!now) {
 		ns_err("cannot read %s: %s (mount debugfs: mount -t debugfs none /sys/kernel/debug; needs root)",
 		       env.debugfs, strerror(errno));
@@ -174,21 +151,21 @@ int cmd_stat(int argc, char **argv)
 		if (isatty(STDOUT_FILENO))
 			printf("\033[H\033[2J");
 		printf("naclscope stat: %zu VM%s, interval %ld s%s\n", json_object_size(now),
-		       json_object_size(now) == 1 ? "" : "s", env.interval,
+		       json_object_size(now) == 1 ? "" : "s", env.r.interval,
 		       prev ? "" : " (first sample: rates follow)");
 		if (!json_object_size(now))
-			printf("  no VMs%s\n", env.pid ? " of that process" : "");
+			printf("  no VMs%s\n", env.r.pid ? " of that process" : "");
 		json_object_foreach(now, vmk, vm)
-			print_vm(vmk, vm, prev ? json_object_get(prev, vmk) : NULL, (double)env.interval);
+			print_vm(vmk, vm, prev ? json_object_get(prev, vmk) : NULL, (double)env.r.interval);
 		fflush(stdout);
-		if (++n == env.count || exiting)
+		if (++n == env.r.count || exiting)
 			break;
-		sleep((unsigned int)env.interval);
+		sleep((unsigned int)env.r.interval);
 		if (exiting)
 			break;
 		json_decref(prev);
 		prev = now;
-		now = ns_kvm_stats_read(env.debugfs, (int)env.pid);
+		now = ns_kvm_stats_read(env.debugfs, (int)env.r.pid);
 		if (!now) {
 			ns_err("cannot read %s: %s", env.debugfs, strerror(errno));
 			json_decref(prev);

@@ -27,11 +27,7 @@
 
 /* ---- top ---------------------------------------------------------------- */
 
-static struct {
-	long interval;
-	long count;
-	long pid;
-} tenv = { .interval = 1 };
+static struct ns_refresh tenv = { .interval = 1 };
 
 static const char top_doc[] =
 "Live per-VM/vCPU exit table: exits/s, path and mode mix, switch cycles.\n"
@@ -53,34 +49,11 @@ static const struct argp_option top_opts[] = {
 
 static error_t top_parse(int key, char *arg, struct argp_state *state)
 {
-	switch (key) {
-	case 'i':
-		if (ns_parse_long(arg, 1, 3600, &tenv.interval))
-			argp_error(state, "invalid interval: %s", arg);
-		break;
-	case 'c':
-		if (ns_parse_long(arg, 1, 1000000, &tenv.count))
-			argp_error(state, "invalid count: %s", arg);
-		break;
-	case 'p':
-		if (ns_parse_long(arg, 1, 0x7fffffff, &tenv.pid))
-			argp_error(state, "invalid PID: %s", arg);
-		break;
-	case 'v':
+	if (key == 'v') {
 		ns_verbose = 1;
-		break;
-	case ARGP_KEY_ARG:
-		/* positional [interval] [count], as the libbpf tools take them */
-		if (state->arg_num == 0 && !ns_parse_long(arg, 1, 3600, &tenv.interval))
-			break;
-		if (state->arg_num == 1 && !ns_parse_long(arg, 1, 1000000, &tenv.count))
-			break;
-		argp_error(state, "unexpected argument '%s' (positional: [interval] [count])", arg);
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
+		return 0;
 	}
-	return 0;
+	return ns_parse_refresh(key, arg, state, &tenv);
 }
 
 struct vrow {

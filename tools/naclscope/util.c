@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <argp.h>
 #include "cli.h"
 
 void ns_err(const char *fmt, ...)
@@ -42,4 +43,32 @@ int ns_parse_double(const char *s, double min, double max, double *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int ns_parse_refresh(int key, char *arg, struct argp_state *state, struct ns_refresh *r)
+{
+	switch (key) {
+	case 'i':
+		if (ns_parse_long(arg, 1, 3600, &r->interval))
+			argp_error(state, "invalid interval: %s", arg);
+		return 0;
+	case 'c':
+		if (ns_parse_long(arg, 1, 1000000, &r->count))
+			argp_error(state, "invalid count: %s", arg);
+		return 0;
+	case 'p':
+		if (ns_parse_long(arg, 1, 0x7fffffff, &r->pid))
+			argp_error(state, "invalid PID: %s", arg);
+		return 0;
+	case ARGP_KEY_ARG:
+		/* positional [interval] [count], as the libbpf tools take them */
+		if (state->arg_num == 0 && !ns_parse_long(arg, 1, 3600, &r->interval))
+			return 0;
+		if (state->arg_num == 1 && !ns_parse_long(arg, 1, 1000000, &r->count))
+			return 0;
+		argp_error(state, "unexpected argument '%s' (positional: [interval] [count])", arg);
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
 }
