@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "kvm_stats_names.h"
 
 #define MAX_SIDES	32
 #define MAX_KINDS	8
@@ -149,14 +150,15 @@ static void load(struct entry *e, const char *dir, const char *side, const char 
 	e->ok = json_is_true(json_object_get(e->doc, "ok"));
 	e->mean = json_integer_value(json_object_get(json_object_get(r, "rt_ns"), "mean"));
 	e->min = json_integer_value(json_object_get(json_object_get(r, "rt_ns"), "min"));
-	e->kvm_exits = json_object_get(st, "exits");
+	e->kvm_exits = json_object_get(st, NS_STAT_EXITS);
 	e->facts = json_object_get(e->doc, "facts");
 	exits = (double)json_integer_value(e->kvm_exits);
 	if (exits < 1)
 		exits = 1;
-	if (truthy(json_object_get(st, "nacl_sret_entries")))
+	if (truthy(json_object_get(st, NS_STAT_NACL_SRET_ENTRIES)))
 		e->path = "sync_sret";
-	else if (json_object_get(st, "switch_to_entries") && !json_is_null(json_object_get(st, "switch_to_entries")))
+	else if (json_object_get(st, NS_STAT_SWITCH_TO_ENTRIES) &&
+		 !json_is_null(json_object_get(st, NS_STAT_SWITCH_TO_ENTRIES)))
 		e->path = "switch_to";
 	else
 		e->path = "-";

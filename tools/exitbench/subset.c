@@ -18,13 +18,16 @@
 #include <string.h>
 #include <jansson.h>
 #include "errlist.h"
+#include "kvm_stats_names.h"
+#include "naclscope.h"
 
-static const char *const paths[][2] = {
-	{ "switch_to", "switch_to_entries" }, { "sync_sret", "nacl_sret_entries" },
+/* the series' path and mode names (as in its events and naclscope) and their statistics */
+static const char *const path_names[NS_PATHS] = { [NS_PATH_SWITCH_TO] = "switch_to", [NS_PATH_SYNC_SRET] = "sync_sret" };
+static const char *const path_stats[NS_PATHS] = NS_STAT_PATH_ENTRIES;
+static const char *const mode_names[NS_MODES] = {
+	[NS_MODE_DIRECT] = "direct", [NS_MODE_SYNC_CSR] = "sync_csr", [NS_MODE_AUTOSWAP] = "autoswap",
 };
-static const char *const modes[][2] = {
-	{ "direct", "hstatus_direct" }, { "sync_csr", "hstatus_sync_csr" }, { "autoswap", "hstatus_autoswap" },
-};
+static const char *const mode_stats[NS_MODES] = NS_STAT_MODE_ENTRIES;
 
 /* a stat, or -1 when absent */
 static long long stat_of(json_t *s, const char *name)
@@ -80,18 +83,22 @@ static int check_kind(const char *dir, const char *path, const char *mode, long 
 		if (json_integer_value(json_object_get(r, "guest_count")) != n)
 			eb_err(&e, "%s: guest counted %lld, want %ld", who,
 			    json_integer_value(json_object_get(r, "guest_count")), n);
-		exits = stat_of(s, "exits");
+		exits = stat_of(s, NS_STAT_EXITS);
 		window += exits;
 		if (exits < n)
 			eb_err(&e, "%s: %lld KVM exits for %ld guest exits", who, exits, n);
-		for (j = 0; j < sizeof(paths) / sizeof(paths[0]); j++)
-			check_stat(&e, who, s, paths[j][1], strcmp(paths[j][0], path) ? 0 : exits);
-		for (j = 0; j < sizeof(modes) / sizeof(modes[0]); j++)
-			check_stat(&e, who, s, modes[j][1], strcmp(modes[j][0], mode) ? 0 : exits);
-		if (!strcmp(path, "sync_sret") && stat_of(s, "hcsr_shmem_accesses") < 3 * exits)
-			eb_err(&e, "%s: hcsr_shmem_accesses %lld < 3 per exit", who, stat_of(s, "hcsr_shmem_accesses"));
-		if (!strcmp(path, "switch_to") && stat_of(s, "hcsr_insn_accesses") < 4 * exits)
-			eb_err(&e, "%s: hcsr_insn_accesses %lld < 4 per exit", who, stat_of(s, "hcsr_insn_accesses"));
+		for (j = 0; j < NS_PATHS; j++)
+			check_stat(&e, who, s, path_stats[j], strcmp(path_names[j], path) ? 0 : exits);
+		for (j = 0; j < NS_MODES; j++)
+			check_stat(&e, who, s, mode_stats[j], strcmp(mode_names[j], mode) ? 0 : exits);
+		if (!strcmp(path, path_names[NS_PATH_SYNC_SRET]) &&
+		    stat_of(s, NS_STAT_HCSR_SHMEM_ACCESSES) < 3 * exits)
+			eb_err(&e, "%s: %s %lld < 3 per exit", who, NS_STAT_HCSR_SHMEM_ACCESSES,
+			       stat_of(s, NS_STAT_HCSR_SHMEM_ACCESSES));
+		if (!strcmp(path, path_names[NS_PATH_SWITCH_TO]) &&
+		    stat_of(s, NS_STAT_HCSR_INSN_ACCESSES) < 4 * exits)
+			eb_err(&e, "%s: %s %lld < 4 per exit", who, NS_STAT_HCSR_INSN_ACCESSES,
+			       stat_of(s, NS_STAT_HCSR_INSN_ACCESSES));
 	}
 	json_decref(doc);
 	if (lost)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "kvm_stats_names.h"
 
 static int read_u64(int dirfd, const char *name, long long *out)
 {
@@ -194,12 +195,12 @@ json_t *ns_kvm_stats_delta(json_t *first, json_t *last)
 
 /* The statistic names of struct ns_final's values, in enum ns_final_id order. */
 static const char *const final_names[NS_FINALS] = {
-	[NS_FINAL_EXITS] = "exits",
-	[NS_FINAL_SWITCH_TO_ENTRIES] = "switch_to_entries",
-	[NS_FINAL_NACL_SRET_ENTRIES] = "nacl_sret_entries",
-	[NS_FINAL_HCSR_INSN_ACCESSES] = "hcsr_insn_accesses",
-	[NS_FINAL_HFENCE_LOCAL] = "hfence_local",
-	[NS_FINAL_NACL_SYNC_CALLS] = "nacl_sync_calls",
+	[NS_FINAL_EXITS] = NS_STAT_EXITS,
+	[NS_FINAL_SWITCH_TO_ENTRIES] = NS_STAT_SWITCH_TO_ENTRIES,
+	[NS_FINAL_NACL_SRET_ENTRIES] = NS_STAT_NACL_SRET_ENTRIES,
+	[NS_FINAL_HCSR_INSN_ACCESSES] = NS_STAT_HCSR_INSN_ACCESSES,
+	[NS_FINAL_HFENCE_LOCAL] = NS_STAT_HFENCE_LOCAL,
+	[NS_FINAL_NACL_SYNC_CALLS] = NS_STAT_NACL_SYNC_CALLS,
 };
 
 int ns_kvm_stats_add_finals(json_t *first, json_t *delta, const struct ns_final_key *keys,
@@ -301,14 +302,14 @@ int ns_kvm_l0(json_t *stats, struct ns_l0 *out)
 	memset(out, 0, sizeof(*out));
 	if (!stats)
 		return -1;
-	out->hcsr_insn = vcpu_sum(stats, "hcsr_insn_accesses", &found);
+	out->hcsr_insn = vcpu_sum(stats, NS_STAT_HCSR_INSN_ACCESSES, &found);
 	if (!found)
 		return -1;
-	out->hfence_local = vcpu_sum(stats, "hfence_local", &found);
-	out->sret = vcpu_sum(stats, "switch_to_entries", &found);
-	out->nacl_calls = vcpu_sum(stats, "nacl_sync_calls", &found) +
-			  vcpu_sum(stats, "nacl_sret_entries", &found);
-	out->entries = out->sret + vcpu_sum(stats, "nacl_sret_entries", &found);
+	out->hfence_local = vcpu_sum(stats, NS_STAT_HFENCE_LOCAL, &found);
+	out->sret = vcpu_sum(stats, NS_STAT_SWITCH_TO_ENTRIES, &found);
+	out->nacl_calls = vcpu_sum(stats, NS_STAT_NACL_SYNC_CALLS, &found) +
+			  vcpu_sum(stats, NS_STAT_NACL_SRET_ENTRIES, &found);
+	out->entries = out->sret + vcpu_sum(stats, NS_STAT_NACL_SRET_ENTRIES, &found);
 	out->total = out->hcsr_insn + out->hfence_local + out->sret + out->nacl_calls;
 	return 0;
 }
