@@ -199,6 +199,16 @@ static int row_cmp(const void *a, const void *b)
 	return nx == ny ? 0 : nx > ny ? -1 : 1;
 }
 
+/* mean, p50 and p99 of a span, "-" for a span without samples (e.g. a vCPU's last exit) */
+static void print_moments(const struct ns_span *s)
+{
+	if (!s->count) {
+		printf("%8s %8s %8s ", "-", "-", "-");
+		return;
+	}
+	printf("%8.0f %8.0f %8.0f ", ns_span_mean(s), ns_span_percentile(s, 50), ns_span_percentile(s, 99));
+}
+
 /* How the exit's parts moved: mean ns of each side, -1 where a side cannot tell. */
 static void split(const struct ns_recording *rec, const struct row *r, struct ns_split *sp)
 {
@@ -372,11 +382,10 @@ int cmd_compare(int argc, char **argv)
 		}
 		if (k == n)
 			printf("\n");
-		printf("%-36s %9llu %-22s %8.0f %8.0f %8.0f %9llu %-22s %8.0f %8.0f %8.0f ", reason,
-		       (unsigned long long)a->exits, mix_str(a, ma, sizeof(ma)), ns_span_mean(&a->s),
-		       ns_span_percentile(&a->s, 50), ns_span_percentile(&a->s, 99),
-		       (unsigned long long)b->exits, mix_str(b, mb, sizeof(mb)), ns_span_mean(&b->s),
-		       ns_span_percentile(&b->s, 50), ns_span_percentile(&b->s, 99));
+		printf("%-36s %9llu %-22s ", reason, (unsigned long long)a->exits, mix_str(a, ma, sizeof(ma)));
+		print_moments(&a->s);
+		printf("%9llu %-22s ", (unsigned long long)b->exits, mix_str(b, mb, sizeof(mb)));
+		print_moments(&b->s);
 		if (valid < 0)
 			printf("%7s %-17s %-13s", "-", "-", verdict);
 		else

@@ -150,6 +150,15 @@ static void compute_totals(const struct ns_recording *r, struct totals *t)
 	}
 }
 
+/* one table cell: the value, or "-" where there is none */
+static void print_stat(uint64_t have, double v, int width)
+{
+	if (have)
+		printf(" %*.0f", width, v);
+	else
+		printf(" %*s", width, "-");
+}
+
 static void print_text(const struct ns_recording *r, const struct totals *t)
 {
 	const struct ns_span *sw, *gu, *ex;
@@ -196,13 +205,18 @@ static void print_text(const struct ns_recording *r, const struct totals *t)
 		sw = &e->span[NS_SPAN_SWITCH];
 		gu = &e->span[NS_SPAN_GUEST];
 		ns_rec_split(r, e->span, &sp);
-		printf("%-7u %3u %4u %-36s %-9s %-8s %9llu %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %10.0f %10.0f\n",
-		       e->key.pid, e->key.vm, e->key.vcpu, ns_reason_str(&e->key, reason, sizeof(reason)),
-		       ns_path_name(e->key.path), ns_mode_name(e->key.hstatus_mode),
-		       (unsigned long long)entry_count(r, e), ns_span_mean(ex),
-		       ns_span_percentile(ex, 50), ns_span_percentile(ex, 99), ns_span_mean(sw),
-		       ns_span_percentile(sw, 50), ns_span_percentile(sw, 99),
-		       sp.handling_ns < 0 ? 0 : sp.handling_ns, ns_span_mean(gu));
+		printf("%-7u %3u %4u %-36s %-9s %-8s %9llu", e->key.pid, e->key.vm, e->key.vcpu,
+		       ns_reason_str(&e->key, reason, sizeof(reason)), ns_path_name(e->key.path),
+		       ns_mode_name(e->key.hstatus_mode), (unsigned long long)entry_count(r, e));
+		print_stat(ex->count, ns_span_mean(ex), 9);
+		print_stat(ex->count, ns_span_percentile(ex, 50), 9);
+		print_stat(ex->count, ns_span_percentile(ex, 99), 9);
+		print_stat(sw->count, ns_span_mean(sw), 9);
+		print_stat(sw->count, ns_span_percentile(sw, 50), 9);
+		print_stat(sw->count, ns_span_percentile(sw, 99), 9);
+		print_stat(sp.handling_ns >= 0, sp.handling_ns, 10);
+		print_stat(gu->count, ns_span_mean(gu), 10);
+		printf("\n");
 		if (env.hist && ex->count) {
 			printf("\n");
 			print_log2_hist(ex, "exit ns");
