@@ -79,7 +79,7 @@ $(BUILD)/checkpatch.ok: $(CHECKPATCH_INPUTS)
 
 checkpatch: deps $(BUILD)/checkpatch.ok
 
-SHELL_SCRIPTS := $(shell grep -lE '^\#!/(usr/bin/env bash|bin/(ba)?sh)' scripts/* tests/*/* .ci/run 2>/dev/null) \
+SHELL_SCRIPTS := $(shell grep -lsE '^\#!/(usr/bin/env bash|bin/(ba)?sh)' scripts/* tests/* tests/*/* .ci/run 2>/dev/null) \
 		 $(wildcard tests/e2e/*.sh tools/*/*.sh) scripts/lib.sh
 
 shellcheck:
@@ -88,6 +88,7 @@ shellcheck:
 
 check: deps
 	@$(MAKE) --no-print-directory unit bpf-test shellcheck
+	@tests/contracts
 	@tests/scripts/bad-input
 	@echo "[check] all host-only checks passed"
 

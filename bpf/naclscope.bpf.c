@@ -483,7 +483,7 @@ static __always_inline void prev_spans(const struct ns_vstate *v, __u64 entry)
 SEC("raw_tp/kvm_riscv_world_switch")
 int ns_world_switch(__u64 *ctx)
 {
-	__u32 pid = ctx[0], vm = ctx[1], vcpu = ctx[2], idx = 0;
+	__u32 pid = ctx[NS_WS_PID], vm = ctx[NS_WS_VM], vcpu = ctx[NS_WS_VCPU], idx = 0;
 	struct ns_vstate *v;
 	struct ns_slot *s;
 	struct ns_cpu *c;
@@ -491,8 +491,9 @@ int ns_world_switch(__u64 *ctx)
 
 	if (targ_pid && pid != targ_pid)
 		return 0;
-	make_key(w, pid, vm, vcpu, ctx[3], ctx[4], ctx[5], ctx[6], ctx[7], ctx[8]);
-	cycles = ctx[9];
+	make_key(w, pid, vm, vcpu, ctx[NS_WS_PATH], ctx[NS_WS_HSTATUS_MODE], ctx[NS_WS_SCAUSE],
+		 ctx[NS_WS_STVAL], ctx[NS_WS_SBI_EXT], ctx[NS_WS_SBI_FID]);
+	cycles = ctx[NS_WS_CYCLES];
 	if (cycles >= NS_CYCLES_MAX) {
 		count(NS_CNT_BAD_CYCLES, 0, 0);
 		cycles = 0;
@@ -625,16 +626,16 @@ int ns_kvm_exit(__u64 *ctx)
 SEC("raw_tp/kvm_riscv_nacl_sync")
 int ns_nacl_sync(__u64 *ctx)
 {
-	__u8 what = ctx[0];
+	__u8 what = ctx[NS_SYNC_WHAT];
 
 	if (targ_pid && (bpf_get_current_pid_tgid() >> 32) != targ_pid)
 		return 0;
 	if (what == 0) {
-		count(NS_CNT_SYNC_CSR, (__u32)ctx[2], 0);
-		if ((long)ctx[1] == -1)
-			count(NS_CNT_SYNC_CSR_ALL, (__u32)ctx[2], 0);
+		count(NS_CNT_SYNC_CSR, (__u32)ctx[NS_SYNC_ENTRIES], 0);
+		if ((long)ctx[NS_SYNC_CSR] == -1)
+			count(NS_CNT_SYNC_CSR_ALL, (__u32)ctx[NS_SYNC_ENTRIES], 0);
 	} else if (what == 1) {
-		count(NS_CNT_SYNC_HFENCE, (__u32)ctx[2], 0);
+		count(NS_CNT_SYNC_HFENCE, (__u32)ctx[NS_SYNC_ENTRIES], 0);
 	}
 	return 0;
 }
@@ -643,7 +644,7 @@ int ns_nacl_sync(__u64 *ctx)
 SEC("raw_tp/kvm_riscv_hfence")
 int ns_hfence(__u64 *ctx)
 {
-	__u8 type = ctx[0], via = ctx[2];
+	__u8 type = ctx[NS_HF_TYPE], via = ctx[NS_HF_VIA];
 
 	if (targ_pid && (bpf_get_current_pid_tgid() >> 32) != targ_pid)
 		return 0;
@@ -708,7 +709,7 @@ int ns_sbi_return(__u64 *ctx)
 SEC("raw_tp/kvm_riscv_vcpu_stats")
 int ns_vcpu_stats(__u64 *ctx)
 {
-	struct ns_final_key k = { .pid = ctx[0], .vm = ctx[1], .vcpu = ctx[2] };
+	struct ns_final_key k = { .pid = ctx[NS_VS_PID], .vm = ctx[NS_VS_VM_ID], .vcpu = ctx[NS_VS_VCPU_ID] };
 	struct ns_final f;
 	int i;
 
@@ -716,7 +717,7 @@ int ns_vcpu_stats(__u64 *ctx)
 		return 0;
 #pragma unroll
 	for (i = 0; i < NS_FINALS; i++)
-		f.v[i] = ctx[3 + i];
+		f.v[i] = ctx[NS_VS_EXITS + i];
 	if (bpf_map_update_elem(&finals, &k, &f, BPF_ANY))
 		count(NS_CNT_FINAL_DROPS, 0, 0);
 	return 0;

@@ -31,6 +31,31 @@
 #define NS_SUB_SYSTEM		0x20000	/* | funct12 (insn >> 20): wfi, sret, ... */
 #define NS_SUB_INSN_MASK	0xfff
 
+/*
+ * The arguments of the series' events as raw tracepoints see them: ctx[i]
+ * is argument i of the event's TP_PROTO, widened to u64. Each enum lists
+ * the TP_PROTO's parameter names in order; tests/contracts checks them
+ * against kernel/patches, so a change on either side fails `make check`.
+ */
+enum ns_ws_arg {	/* kvm_riscv_world_switch */
+	NS_WS_PID, NS_WS_VM, NS_WS_VCPU, NS_WS_PATH, NS_WS_HSTATUS_MODE, NS_WS_SCAUSE,
+	NS_WS_STVAL, NS_WS_SBI_EXT, NS_WS_SBI_FID, NS_WS_CYCLES, NS_WS_ARGS,
+};
+
+enum ns_sync_arg {	/* kvm_riscv_nacl_sync */
+	NS_SYNC_WHAT, NS_SYNC_CSR, NS_SYNC_ENTRIES, NS_SYNC_ARGS,
+};
+
+enum ns_hf_arg {	/* kvm_riscv_hfence */
+	NS_HF_TYPE, NS_HF_VMID, NS_HF_VIA, NS_HF_ARGS,
+};
+
+enum ns_vs_arg {	/* kvm_riscv_vcpu_stats: the ids, then the values of enum ns_final_id */
+	NS_VS_PID, NS_VS_VM_ID, NS_VS_VCPU_ID, NS_VS_EXITS, NS_VS_SWITCH_TO_ENTRIES,
+	NS_VS_NACL_SRET_ENTRIES, NS_VS_HCSR_INSN_ACCESSES, NS_VS_HFENCE_LOCAL, NS_VS_NACL_SYNC_CALLS,
+	NS_VS_ARGS,
+};
+
 /* SBI nested acceleration */
 #define NS_SBI_EXT_NACL		0x4E41434CU
 #define NS_NACL_FIDS		8
@@ -146,8 +171,10 @@ enum ns_final_id {
 };
 
 struct ns_final {
-	__u64 v[NS_FINALS];	/* the event's arguments 3.., in enum ns_final_id order */
+	__u64 v[NS_FINALS];	/* the event's arguments from NS_VS_EXITS on, in enum ns_final_id order */
 };
+
+_Static_assert(NS_VS_EXITS + NS_FINALS == NS_VS_ARGS, "kvm_riscv_vcpu_stats: ids, then the finals");
 
 #define NS_MAX_FINALS		4096	/* vCPUs destroyed during one recording */
 

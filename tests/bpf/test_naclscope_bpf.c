@@ -66,10 +66,13 @@ static void world_switch(struct naclscope_bpf *s, int pid, uint32_t vm, uint32_t
 			 uint64_t ext, uint64_t fid, uint64_t cycles)
 {
 	/* as the kernel passes them: each argument widened to u64, int sign-extended */
-	uint64_t a[10] = { (uint64_t)(int64_t)pid, vm, vcpu, path, mode, scause, stval,
-			   ext, fid, cycles };
+	uint64_t a[NS_WS_ARGS] = {
+		[NS_WS_PID] = (uint64_t)(int64_t)pid, [NS_WS_VM] = vm, [NS_WS_VCPU] = vcpu,
+		[NS_WS_PATH] = path, [NS_WS_HSTATUS_MODE] = mode, [NS_WS_SCAUSE] = scause,
+		[NS_WS_STVAL] = stval, [NS_WS_SBI_EXT] = ext, [NS_WS_SBI_FID] = fid, [NS_WS_CYCLES] = cycles,
+	};
 
-	run(s->progs.ns_world_switch, a, 10);
+	run(s->progs.ns_world_switch, a, NS_WS_ARGS);
 }
 
 #define VCPU_PTR 0xffffffd800a01000ULL	/* a struct kvm_vcpu address, never dereferenced */
@@ -459,11 +462,11 @@ static void test_vcpu_final_stats_kept(void **state)
 	unsigned int i, n = 0;
 
 	(void)state;
-	run(s->progs.ns_vcpu_stats, a, 9);
-	run(s->progs.ns_vcpu_stats, other, 9);
+	run(s->progs.ns_vcpu_stats, a, NS_VS_ARGS);
+	run(s->progs.ns_vcpu_stats, other, NS_VS_ARGS);
 	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(s->maps.finals), &k, &f), 0);
 	for (i = 0; i < NS_FINALS; i++)
-		assert_int_equal(f.v[i], a[3 + i]);
+		assert_int_equal(f.v[i], a[NS_VS_EXITS + i]);
 	assert_int_equal(f.v[NS_FINAL_NACL_SRET_ENTRIES], 2001);
 	while (!bpf_map_get_next_key(bpf_map__fd(s->maps.finals), n ? &k2 : NULL, &k2))
 		n++;
@@ -641,11 +644,11 @@ static void switch_on_cpus01(struct naclscope_bpf *s, uint64_t *a)
 	int cpu;
 
 	for (cpu = 0; cpu < 2; cpu++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = a, .ctx_size_in = 10 * sizeof(*a),
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = a, .ctx_size_in = NS_WS_ARGS * sizeof(*a),
 			    .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
 
 		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(s->progs.ns_world_switch), &opts), 0);
-		a[9] += 100;
+		a[NS_WS_CYCLES] += 100;
 	}
 }
 
@@ -653,7 +656,7 @@ static void test_same_key_on_two_cpus_kept_per_cpu(void **state)
 {
 	struct naclscope_bpf *s;
 	struct ns_key k = mkkey(9, 1, 0, 0, 0, 0, 20, 0, 0);
-	uint64_t a[10] = { 9, 1, 0, 0, 0, 20, 0, 0, 0, 100 };
+	uint64_t a[NS_WS_ARGS] = { [NS_WS_PID] = 9, [NS_WS_VM] = 1, [NS_WS_SCAUSE] = 20, [NS_WS_CYCLES] = 100 };
 	struct ns_val v;
 
 	(void)state;
@@ -679,7 +682,7 @@ static void test_session_collect_merges_cpus_into_the_recording(void **state)
 {
 	struct naclscope_bpf *s;
 	struct ns_key k = mkkey(9, 1, 0, 0, 0, 0, 20, 0, 0);
-	uint64_t a[10] = { 9, 1, 0, 0, 0, 20, 0, 0, 0, 100 };
+	uint64_t a[NS_WS_ARGS] = { [NS_WS_PID] = 9, [NS_WS_VM] = 1, [NS_WS_SCAUSE] = 20, [NS_WS_CYCLES] = 100 };
 	const struct ns_entry *e;
 	struct ns_recording r;
 
@@ -688,8 +691,8 @@ static void test_session_collect_merges_cpus_into_the_recording(void **state)
 		skip();
 	s = open_load(0, 0, 0);
 	switch_on_cpus01(s, a);
-	a[9] = 1ULL << 50;	/* a broken counter: filed as 0 cycles and counted */
-	run(s->progs.ns_world_switch, a, 10);
+	a[NS_WS_CYCLES] = 1ULL << 50;	/* a broken counter: filed as 0 cycles and counted */
+	run(s->progs.ns_world_switch, a, NS_WS_ARGS);
 	ns_rec_init(&r);
 	assert_int_equal(ns_session_collect(s, &r), 0);
 	assert_int_equal(r.n, 1);
@@ -710,7 +713,7 @@ static void test_host_span_when_vcpu_reenters_on_another_cpu(void **state)
 {
 	struct naclscope_bpf *s;
 	struct ns_key k = mkkey(9, 1, 0, 0, 0, 0, 20, 0, 0), k2 = k;
-	uint64_t ws[10] = { 9, 1, 0, 0, 0, 20, 0, 0, 0, 100 };
+	uint64_t ws[NS_WS_ARGS] = { [NS_WS_PID] = 9, [NS_WS_VM] = 1, [NS_WS_SCAUSE] = 20, [NS_WS_CYCLES] = 100 };
 	int cpu = sched_getcpu(), other;
 	struct ns_val v;
 	cpu_set_t set;
@@ -720,13 +723,13 @@ static void test_host_span_when_vcpu_reenters_on_another_cpu(void **state)
 		skip();
 	other = cpu ? 0 : 1;
 	s = open_load(0, 0, 0);
-	run(s->progs.ns_world_switch, ws, 10);		/* exit on this CPU, key k */
+	run(s->progs.ns_world_switch, ws, NS_WS_ARGS);		/* exit on this CPU, key k */
 	/* the thread migrates (BPF_F_TEST_RUN_ON_CPU would run it as another task) */
 	CPU_ZERO(&set);
 	CPU_SET(other, &set);
 	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
-	ws[5] = 21;					/* next exit there: key k2 */
-	run(s->progs.ns_world_switch, ws, 10);
+	ws[NS_WS_SCAUSE] = 21;				/* next exit there: key k2 */
+	run(s->progs.ns_world_switch, ws, NS_WS_ARGS);
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
