@@ -25,27 +25,17 @@
 #include <linux/smp.h>
 #include <asm/sbi.h>
 
+#include "fw_counters.h"
+
 #define NS_FW_EID		0x0A4E434C
 #define NS_FW_READ		0
 #define NS_FW_RESET		1
 #define NS_FW_MAX_COUNTERS	32
 #define NS_FW_NESTED_BASE	0x100
 
-/* In the firmware's order (include/sbi/sbi_ecall_interface.h) */
-static const char *const ns_fw_names[] = {
-	"probe_feature", "set_shmem", "sync_csr", "sync_hfence", "sync_sret",
-	"unknown_func", "guest_traps", "guest_exits", "csr_writes",
-	"hfence_entries", "hfence_malformed", "direct_traps",
-};
-
-/* In the firmware's order (enum sbi_nested_stat_id) */
-static const char *const ns_fw_nested_names[] = {
-	"virt_insn", "hcsr_read", "hcsr_write", "vscsr_read", "vscsr_write",
-	"illegal_insn", "sbi_call", "irq_ext", "ipi", "plic_access", "hfence",
-	"sret", "l2_exit", "l1_irq", "hlv", "hsv",
-	"sbi_base", "sbi_time", "sbi_ipi", "sbi_rfence", "sbi_hsm", "sbi_srst",
-	"sbi_dbcn", "sbi_nacl", "sbi_other",
-};
+/* In the firmware's id order: tools/lib/fw_counters.h, checked by scripts/build-firmware */
+static const char *const ns_fw_names[] = { NS_FW_NACL_COUNTERS };
+static const char *const ns_fw_nested_names[] = { NS_FW_NESTED_COUNTERS };
 
 struct ns_fw_read {
 	unsigned long val[NS_FW_MAX_COUNTERS];
