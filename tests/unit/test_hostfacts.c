@@ -93,7 +93,9 @@ static const char boot_log[] =
 	"<6>[    0.000000] SBI implementation ID=0x1 Version=0x10008\n"
 	"<6>[    0.000000] SBI TIME extension detected\n"
 	"<6>[    3.100000] kvm [101]: SBI nested acceleration offers 0xf, enabled 0xf (nacl_features=0xf)\n"
-	"<6>[    9.200000] kvm [140]: SBI nested acceleration offers 0xf, enabled 0x3 (nacl_features=0x3)\n";
+	"<6>[    9.200000] kvm [140]: SBI nested acceleration offers 0xf, enabled 0x3 (nacl_features=0x3)\n"
+	/* kvm.ko's next line with NACL on names the features, not the masks */
+	"<6>[    9.200100] kvm [140]: using SBI nested acceleration with sync_csr, sync_hfence\n";
 
 static void test_klog_gives_spec_impl_version_and_last_nacl_line(void **state)
 {

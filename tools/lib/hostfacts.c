@@ -87,7 +87,7 @@ void hf_parse_klog(struct hf_facts *f, const char *log)
 	static const char offers[] = "SBI nested acceleration offers ";
 	static const char none[] = "SBI nested acceleration not available";
 	unsigned long maj, min, id, ver, off, en;
-	const char *p;
+	const char *p, *q;
 
 	p = last_of(log, "SBI specification v");
 	if (p && sscanf(p, "SBI specification v%lu.%lu", &maj, &min) == 2)
@@ -101,14 +101,17 @@ void hf_parse_klog(struct hf_facts *f, const char *log)
 		hf_sbi_impl_version(id, ver, f->sbi_version, sizeof(f->sbi_version));
 	}
 
-	p = last_of(log, "SBI nested acceleration ");
-	if (!p)
-		return;
-	if (!strncmp(p, none, sizeof(none) - 1)) {
+	/*
+	 * The last kvm.ko load's line: "offers X, enabled Y" or "not
+	 * available"; with NACL on, "using SBI nested acceleration with ..."
+	 * follows it and tells nothing of the masks.
+	 */
+	p = last_of(log, offers);
+	q = last_of(log, none);
+	if (q && (!p || q > p)) {
 		f->nacl_offered = 0;
 		f->nacl_enabled = 0;
-	} else if (!strncmp(p, offers, sizeof(offers) - 1) &&
-		   sscanf(p + sizeof(offers) - 1, "0x%lx, enabled 0x%lx", &off, &en) == 2) {
+	} else if (p && sscanf(p + sizeof(offers) - 1, "0x%lx, enabled 0x%lx", &off, &en) == 2) {
 		f->nacl_offered = (long)off;
 		f->nacl_enabled = (long)en;
 	}
