@@ -449,9 +449,9 @@ static __always_inline struct ns_vstate *get_vstate(__u32 vm, __u32 vcpu, __u64 
  * The spans of vCPU v's previous exit, at this event: the exit span is the
  * difference of the two runs' entry times (entry is this event's time less
  * its switch, in ns); with guest_span, the host span is the time from the
- * previous event (seen_ns, not yet updated) to this entry. Filed under the previous exit's key: its
- * slot on this CPU, or, when the vCPU moved, the slot of the same key on
- * this CPU.
+ * previous event (seen_ns, not yet updated) to this entry. Filed under the
+ * previous exit's key: its slot on this CPU, or, when the vCPU moved, the
+ * slot of the same key on this CPU.
  */
 static __always_inline void prev_spans(const struct ns_vstate *v, __u64 entry)
 {

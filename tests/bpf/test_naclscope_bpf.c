@@ -769,6 +769,45 @@ static void test_switch_only_mode_keeps_switch_span_only(void **state)
 	naclscope_bpf__destroy(s);
 }
 
+/*
+ * The session reads every destroyed vCPU's finals, however many (the key
+ * list grows while the map is walked), into the recording's KVM counters:
+ * 100 VMs of 2 vCPUs, each VM summed, none lost.
+ */
+static void test_session_collects_every_final(void **state)
+{
+	struct naclscope_bpf *s = open_load(0, 0, 0);
+	uint64_t a[NS_VS_ARGS] = { 0 };
+	struct ns_recording r;
+	uint32_t vm, vcpu;
+	char name[32];
+	json_t *g;
+
+	(void)state;
+	a[NS_VS_PID] = 5;
+	for (vm = 1; vm <= 100; vm++)
+		for (vcpu = 0; vcpu < 2; vcpu++) {
+			a[NS_VS_VM_ID] = vm;
+			a[NS_VS_VCPU_ID] = vcpu;
+			a[NS_VS_EXITS] = 1000 * vm + vcpu;
+			a[NS_VS_SWITCH_TO_ENTRIES] = 1000 * vm + vcpu;
+			run(s->progs.ns_vcpu_stats, a, NS_VS_ARGS);
+		}
+	ns_rec_init(&r);
+	r.kvm_stats = json_object();
+	assert_int_equal(ns_session_collect_finals(s, NULL, &r), 0);
+	assert_int_equal(json_object_size(r.kvm_stats), 100);
+	for (vm = 1; vm <= 100; vm++) {
+		snprintf(name, sizeof(name), "5-vm%u", vm);
+		g = json_object_get(json_object_get(r.kvm_stats, name), "vm");
+		assert_non_null(g);
+		assert_int_equal(json_integer_value(json_object_get(g, "exits")), 2000 * vm + 1);
+		assert_int_equal(json_integer_value(json_object_get(g, "vm_id")), vm);
+	}
+	ns_rec_free(&r);
+	naclscope_bpf__destroy(s);
+}
+
 static void test_nacl_sync_and_hfence_counters(void **state)
 {
 	struct naclscope_bpf *s = open_load(0, 0, 0);
@@ -866,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_session_collect_merges_cpus_into_the_recording),
 		cmocka_unit_test(test_host_span_when_vcpu_reenters_on_another_cpu),
 		cmocka_unit_test(test_switch_only_mode_keeps_switch_span_only),
+		cmocka_unit_test(test_session_collects_every_final),
 		cmocka_unit_test(test_nacl_sync_and_hfence_counters),
 		cmocka_unit_test(test_nacl_sbi_calls_counted_and_timed),
 		cmocka_unit_test(test_degraded_kvm_exit_files_unreadable_trap_as_unknown),

@@ -92,8 +92,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 #define NMIX (NS_PATH_SLOTS * NS_MODE_SLOTS)
 
 struct side {
-	struct ns_span s;		/* the compared span */
-	struct ns_span all[NS_SPANS];	/* every span, for the switch/handling split */
+	struct ns_span all[NS_SPANS];	/* every span: the compared one and the switch/handling split */
 	uint64_t exits;
 	uint64_t mix[NMIX];
 	int present;
@@ -142,7 +141,7 @@ static const char *mix_str(const struct side *sd, char *buf, size_t len)
 	return buf;
 }
 
-static size_t build_rows(struct ns_recording *rec, int span, struct row **out)
+static size_t build_rows(struct ns_recording *rec, struct row **out)
 {
 	struct row *rows = NULL, *r;
 	size_t n = 0, i, k;
@@ -171,8 +170,6 @@ static size_t build_rows(struct ns_recording *rec, int span, struct row **out)
 				rows[n].reason.cause = e->key.cause;
 				rows[n].reason.ext = e->key.ext;
 				rows[n].reason.sub = e->key.sub;
-				ns_span_init(&rows[n].side[0].s);
-				ns_span_init(&rows[n].side[1].s);
 				for (j = 0; j < NS_SPANS; j++) {
 					ns_span_init(&rows[n].side[0].all[j]);
 					ns_span_init(&rows[n].side[1].all[j]);
@@ -183,7 +180,6 @@ static size_t build_rows(struct ns_recording *rec, int span, struct row **out)
 			r->side[s].present = 1;
 			r->side[s].exits += cnt;
 			r->side[s].mix[mix_idx(&e->key)] += cnt;
-			ns_span_merge(&r->side[s].s, &e->span[span]);
 			for (j = 0; j < NS_SPANS; j++)
 				ns_span_merge(&r->side[s].all[j], &e->span[j]);
 		}
@@ -289,7 +285,7 @@ int cmd_compare(int argc, char **argv)
 			       "by 'naclscope report')", env.file[s], ns_span_keys[span]);
 			goto out;
 		}
-	n = build_rows(rec, span, &rows);
+	n = build_rows(rec, &rows);
 	if (!rows) {
 		ns_err("out of memory");
 		goto out;
@@ -308,7 +304,6 @@ int cmd_compare(int argc, char **argv)
 	for (s = 0; s < 2; s++) {
 		unsigned int j;
 
-		ns_span_init(&all.side[s].s);
 		for (j = 0; j < NS_SPANS; j++)
 			ns_span_init(&all.side[s].all[j]);
 		all.side[s].present = 1;
@@ -317,7 +312,6 @@ int cmd_compare(int argc, char **argv)
 		for (s = 0; s < 2; s++) {
 			unsigned int i;
 
-			ns_span_merge(&all.side[s].s, &rows[k].side[s].s);
 			for (i = 0; i < NS_SPANS; i++)
 				ns_span_merge(&all.side[s].all[i], &rows[k].side[s].all[i]);
 			all.side[s].exits += rows[k].side[s].exits;
@@ -346,6 +340,7 @@ int cmd_compare(int argc, char **argv)
 	for (k = 0; k <= n; k++) {
 		const struct row *r = k < n ? &rows[k] : &all;
 		const struct side *a = &r->side[0], *b = &r->side[1];
+		const struct ns_span *as = &a->all[span], *bs = &b->all[span];
 		struct ns_ratio ratio = { 0, 0, 0 };
 		const char *verdict;
 		int valid;
@@ -358,7 +353,7 @@ int cmd_compare(int argc, char **argv)
 			verdict = a->present ? "only in A" : "only in B";
 			valid = -1;
 		} else {
-			valid = ns_ratio_of_means(&a->s, &b->s, &ratio);
+			valid = ns_ratio_of_means(as, bs, &ratio);
 			verdict = ns_verdict_name(ns_verdict(&ratio, valid, env.noise));
 		}
 		split(rec, r, sp);
@@ -368,10 +363,10 @@ int cmd_compare(int argc, char **argv)
 					      "b_count", (json_int_t)b->exits, "b_path_mode", mix_str(b, mb, sizeof(mb)),
 					      "verdict", verdict);
 
-			json_object_set_new(o, "a", json_pack("{sfsfsf}", "mean", ns_span_mean(&a->s),
-					    "p50", ns_span_percentile(&a->s, 50), "p99", ns_span_percentile(&a->s, 99)));
-			json_object_set_new(o, "b", json_pack("{sfsfsf}", "mean", ns_span_mean(&b->s),
-					    "p50", ns_span_percentile(&b->s, 50), "p99", ns_span_percentile(&b->s, 99)));
+			json_object_set_new(o, "a", json_pack("{sfsfsf}", "mean", ns_span_mean(as),
+					    "p50", ns_span_percentile(as, 50), "p99", ns_span_percentile(as, 99)));
+			json_object_set_new(o, "b", json_pack("{sfsfsf}", "mean", ns_span_mean(bs),
+					    "p50", ns_span_percentile(bs, 50), "p99", ns_span_percentile(bs, 99)));
 			json_object_set_new(o, "ratio", valid < 0 ? json_null() :
 					    json_pack("{sfsfsf}", "value", ratio.ratio, "lo", ratio.lo, "hi", ratio.hi));
 			json_object_set_new(o, "exit_ns", part_json(sp[0].exit_ns, sp[1].exit_ns));
@@ -383,9 +378,9 @@ int cmd_compare(int argc, char **argv)
 		if (k == n)
 			printf("\n");
 		printf("%-36s %9llu %-22s ", reason, (unsigned long long)a->exits, mix_str(a, ma, sizeof(ma)));
-		print_moments(&a->s);
+		print_moments(as);
 		printf("%9llu %-22s ", (unsigned long long)b->exits, mix_str(b, mb, sizeof(mb)));
-		print_moments(&b->s);
+		print_moments(bs);
 		if (valid < 0)
 			printf("%7s %-17s %-13s", "-", "-", verdict);
 		else

@@ -210,7 +210,7 @@ int ns_kvm_stats_add_finals(json_t *first, json_t *delta, const struct ns_final_
 	unsigned int j;
 	size_t i, m;
 	char name[64];
-	const char *k;
+	const char *k, *fk;
 
 	if (!delta)
 		return -1;
@@ -238,9 +238,8 @@ int ns_kvm_stats_add_finals(json_t *first, json_t *delta, const struct ns_final_
 		vm = json_object_get(delta, k);
 		grp = json_object_get(vm, "vm");
 		/* what the VM had counted when the recording started */
-		fgrp = first && find_vm(first, keys[i].pid, keys[i].vm) ?
-		       json_object_get(json_object_get(first, find_vm(first, keys[i].pid, keys[i].vm)), "vm") :
-		       NULL;
+		fk = first ? find_vm(first, keys[i].pid, keys[i].vm) : NULL;
+		fgrp = fk ? json_object_get(json_object_get(first, fk), "vm") : NULL;
 		for (j = 0; j < NS_FINALS; j++) {
 			long long start = json_integer_value(json_object_get(fgrp, final_names[j]));
 

@@ -160,11 +160,20 @@ static char *join_cmd(char **cmd)
 	return s;
 }
 
+/* One debugfs sample of the VMs of targ (0: all) folded into last. */
+static void kvm_sample(json_t *last, unsigned int targ)
+{
+	json_t *snap = ns_kvm_stats_read(NS_KVM_DEBUGFS, (int)targ);
+
+	ns_kvm_stats_merge(last, snap);
+	json_decref(snap);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	const struct argp argp = { record_opts, record_parse, "[-- COMMAND ...]", record_doc, NULL, NULL, NULL };
 	struct naclscope_bpf *skel = NULL;
-	json_t *first = NULL, *last = NULL, *snap;
+	json_t *first = NULL, *last = NULL;
 	int degraded = 0, stats_fd = -1, release_fd = -1, status = 0, ret = 1, i;
 	struct ns_recording r;
 	pid_t child = -1;
@@ -262,9 +271,7 @@ int cmd_record(int argc, char **argv)
 			ton = ns_now_s();
 			stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		}
-		snap = ns_kvm_stats_read(NS_KVM_DEBUGFS, (int)targ);
-		ns_kvm_stats_merge(last, snap);
-		json_decref(snap);
+		kvm_sample(last, targ);
 		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
 			child = -1;
 			break;
@@ -274,10 +281,7 @@ int cmd_record(int argc, char **argv)
 	}
 	t1 = ns_now_s();
 	naclscope_bpf__detach(skel);
-	/* VMs still alive: their counters as of the end */
-	snap = ns_kvm_stats_read(NS_KVM_DEBUGFS, (int)targ);
-	ns_kvm_stats_merge(last, snap);
-	json_decref(snap);
+	kvm_sample(last, targ);	/* VMs still alive: their counters as of the end */
 	if (stats_fd >= 0) {
 		close(stats_fd);
 		stats_fd = -1;

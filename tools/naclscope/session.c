@@ -246,12 +246,13 @@ fail:
 int ns_session_collect_finals(struct naclscope_bpf *skel, json_t *first, struct ns_recording *r)
 {
 	int fd = bpf_map__fd(skel->maps.finals);
-	struct ns_final_key *keys = NULL, k, *pk = NULL;
+	struct ns_final_key *keys = NULL, k;
 	struct ns_final *vals = NULL;
 	size_t n = 0, cap = 0;
 	int ret = -1;
 
-	while (!bpf_map_get_next_key(fd, pk, &k)) {
+	/* the previous key by value: keys[] moves when it grows */
+	while (!bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &k)) {
 		if (n == cap) {
 			size_t nc = cap ? 2 * cap : 64;
 			void *nk = realloc(keys, nc * sizeof(*keys)), *nv;
@@ -267,8 +268,7 @@ int ns_session_collect_finals(struct naclscope_bpf *skel, json_t *first, struct 
 		}
 		if (bpf_map_lookup_elem(fd, &k, &vals[n]))
 			goto out;
-		keys[n] = k;
-		pk = &keys[n++];
+		keys[n++] = k;
 	}
 	ret = n ? ns_kvm_stats_add_finals(first, r->kvm_stats, keys, vals, n) : 0;
 out:
