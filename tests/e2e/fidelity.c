@@ -15,6 +15,7 @@
  * "N passed, N failed"; exits 1 on any failure.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,15 +119,20 @@ int main(int argc, char **argv)
 	int switch_differs = 0, switch_wrong = 0, i;
 	long n = 0;
 	const char *profile, *dir;
-	char name[256];
+	char name[256], *end;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--switch-differs")) {
 			switch_differs = 1;
 		} else if (!strcmp(argv[i], "--noise") && i + 1 < argc) {
-			noise = atof(argv[++i]);
+			noise = strtod(argv[++i], &end);
+			if (*end)
+				noise = -1;	/* refused below */
 		} else if (!strcmp(argv[i], "-n") && i + 1 < argc) {
-			n = atol(argv[++i]);
+			errno = 0;
+			n = strtol(argv[++i], &end, 10);
+			if (errno || *end)
+				n = -1;
 		} else {
 			fprintf(stderr, "fidelity: unknown option %s\n", argv[i]);
 			return 2;
