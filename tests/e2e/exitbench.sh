@@ -121,22 +121,23 @@ for run in d['runs']:
         assert r['ok'] and r['guest_count'] == 100, (run['kind'], r)
 "
 
-# the watchdog: neither kind can make 10^8 exits in 3 s; both are stopped,
-# named with vCPU, iteration and timeout, and the second kind still runs
+# the watchdog: neither kind can make 10^8 exits in 5 s; both are stopped,
+# named with vCPU, iteration and timeout, and the second kind still runs.
+# Exact, not timed: status 1 is exitbench's own (the outer timeout's
+# would be 124); the seconds taken are printed, never compared.
 rc=0 t0=$(date +%s)
-timeout 120 "$EB" --json --kind wfi,sbi-kernel -n 100000000 --timeout 3 > "$W/wd.json" 2> "$W/wd.err" || rc=$?
-dt=$(( $(date +%s) - t0 ))
-expect_eq "watchdog: exit status" 1 "$rc"
-check "watchdog: both kinds ended within their 3 s plus the kick ($dt s)" test "$dt" -le 20
+timeout 120 "$EB" --json --kind wfi,sbi-kernel -n 100000000 --timeout 5 > "$W/wd.json" 2> "$W/wd.err" || rc=$?
+echo "# watchdog run: $(( $(date +%s) - t0 )) s for two kinds of 5 s"
+expect_eq "watchdog: exit status (exitbench's, not the outer timeout's)" 1 "$rc"
 check "watchdog: one stderr line per vCPU names the kind, the vCPU, the iteration and the timeout" \
-	grep -q '^naclscope: exitbench: wfi: VM 0 vCPU 0: timed out after 3 s (--timeout) at iteration [1-9][0-9]* of 100000000$' "$W/wd.err"
+	grep -q '^naclscope: exitbench: wfi: VM 0 vCPU 0: timed out after 5 s (--timeout) at iteration [1-9][0-9]* of 100000000$' "$W/wd.err"
 check "watchdog: the second kind ran and timed out too" \
-	grep -q '^naclscope: exitbench: sbi-kernel: VM 0 vCPU 0: timed out after 3 s' "$W/wd.err"
+	grep -q '^naclscope: exitbench: sbi-kernel: VM 0 vCPU 0: timed out after 5 s' "$W/wd.err"
 check "watchdog: the JSON marks both kinds failed with the reason" python3 -c "
 import json
 d = json.load(open('$W/wd.json'))
 assert not d['ok'] and sorted(d['failed']) == ['sbi-kernel', 'wfi'], d['failed']
-assert all('timed out after 3 s' in v for v in d['failed'].values()), d['failed']
+assert all('timed out after 5 s' in v for v in d['failed'].values()), d['failed']
 assert all(not run['ok'] and run['results'][0]['guest_count'] > 0 for run in d['runs'])
 "
 check "kvm.ko unloads" rmmod kvm
