@@ -101,6 +101,10 @@ static void check_recording(const char *dir, const char *mask, const char *kind)
 		check(0, "%s", err);
 		return;
 	}
+	/* the host facts: the nested L0 offers every feature, KVM used the mask */
+	check(r.nacl_offered == 0xf && r.nacl_enabled == strtol(mask, NULL, 16),
+	      "%s %s: recording's facts: NACL offered 0x%llx, enabled 0x%llx", kind, mask,
+	      (unsigned long long)r.nacl_offered, (unsigned long long)r.nacl_enabled);
 	exits = ns_rec_total_exits(&r);
 	if (ns_kvm_l0(r.kvm_stats, &l0)) {
 		check(0, "%s %s: L0-trap equivalents unknown (no KVM counters of the series)", kind, mask);
